@@ -1,0 +1,50 @@
+//! The `urbis` command line. Each subcommand lives in `cmd/<name>.rs`; this
+//! file only parses arguments and turns the outcome into an exit code:
+//! 0 success, 1 bad input or failed estimation, 2 bad usage.
+
+mod cmd;
+mod output;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "urbis",
+    version,
+    about = "Migrant-integration indicators for cities and regions, with honest uncertainty"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Design-based estimates (means, totals, ratios, proportions, quantiles, poverty) from survey microdata.
+    Estimate(cmd::estimate::Args),
+}
+
+fn main() {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let outcome = match cli.command {
+        Command::Estimate(args) => {
+            let sub = matches.subcommand_matches("estimate").expect("estimate subcommand");
+            cmd::estimate::run(args, sub)
+        }
+    };
+    if let Err(e) = outcome {
+        if is_broken_pipe(&e) {
+            std::process::exit(0);
+        }
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,20 @@
+//! Domain types shared by every urbis crate. No I/O lives here.
+//!
+//! - [`frame`]: the in-memory column store that readers fill and estimators
+//!   consume (numbers with explicit missing values, and text categories);
+//! - [`estimate`]: a published figure with its uncertainty — an estimate never
+//!   travels without its standard error, interval, sample size and method;
+//! - [`dist`]: normal and Student-t distribution functions for intervals and tests.
+//!
+//! ```
+//! use urbis_core::dist::qt;
+//! let t = qt(0.975, 10.0);
+//! assert!((t - 2.228138851986274).abs() < 1e-12);
+//! ```
+
+pub mod dist;
+pub mod estimate;
+pub mod frame;
+
+pub use estimate::Estimate;
+pub use frame::{Column, Frame, TextColumn, MISSING_CODE};

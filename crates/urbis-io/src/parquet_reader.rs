@@ -1,0 +1,172 @@
+//! Parquet input through the Arrow reader, projecting only the selected columns.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use urbis_core::{Column, Frame};
+
+use crate::error::{IoError, Result};
+use crate::text::{parse_number, TextBuilder};
+use crate::{ColumnType, ReadOptions};
+
+enum Builder {
+    Number(Vec<f64>),
+    Text(TextBuilder),
+}
+
+pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
+    let file = path.display().to_string();
+    let bad = |e: &dyn std::fmt::Display| IoError::Parquet { file: file.clone(), reason: e.to_string() };
+    let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| bad(&e))?;
+    let schema = builder.schema().clone();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let wanted: Vec<String> = if options.columns.is_empty() { names.clone() } else { options.columns.clone() };
+    let mut roots = Vec::new();
+    for w in &wanted {
+        match names.iter().position(|n| n == w) {
+            Some(i) => roots.push(i),
+            None => {
+                return Err(IoError::MissingColumn {
+                    file: file.clone(),
+                    column: w.clone(),
+                    available: names.join(", "),
+                })
+            }
+        }
+    }
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+    let reader = builder.with_projection(mask).with_batch_size(1 << 16).build().map_err(|e| bad(&e))?;
+    let mut builders: Vec<Builder> = wanted
+        .iter()
+        .map(|w| {
+            let field = schema.field_with_name(w).expect("column exists");
+            let text = options.type_of(w) == ColumnType::Text || !is_numeric(field.data_type());
+            if text {
+                Builder::Text(TextBuilder::default())
+            } else {
+                Builder::Number(Vec::new())
+            }
+        })
+        .collect();
+    let mut n_rows = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(&e))?;
+        for (c, w) in wanted.iter().enumerate() {
+            let array = batch.column_by_name(w).ok_or_else(|| bad(&format!("column '{w}' missing in a row group")))?;
+            append(&mut builders[c], array, options, &file, w, n_rows)?;
+        }
+        n_rows += batch.num_rows();
+    }
+    let mut frame = Frame::new(file, n_rows);
+    for (name, b) in wanted.into_iter().zip(builders) {
+        frame.push(
+            name,
+            match b {
+                Builder::Number(v) => Column::Number(v),
+                Builder::Text(t) => t.finish(),
+            },
+        );
+    }
+    Ok(frame)
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    t.is_numeric() || matches!(t, DataType::Boolean)
+}
+
+fn append(
+    b: &mut Builder,
+    array: &ArrayRef,
+    options: &ReadOptions,
+    file: &str,
+    column: &str,
+    offset: usize,
+) -> Result<()> {
+    match b {
+        Builder::Number(v) => {
+            let start = v.len();
+            push_numbers(v, array).ok_or_else(|| IoError::Invalid {
+                file: file.into(),
+                reason: format!("column '{column}' has type {} which cannot be read as numbers", array.data_type()),
+            })?;
+            // Missing codes given by the user apply to numbers too.
+            for x in &mut v[start..] {
+                if !x.is_nan() && options.missing.iter().any(|m| parse_number(m) == Some(*x)) {
+                    *x = f64::NAN;
+                }
+            }
+            if options.type_of(column) == ColumnType::Number && v[start..].iter().any(|x| x.is_infinite()) {
+                let row = offset + v[start..].iter().position(|x| x.is_infinite()).unwrap_or(0) + 1;
+                return Err(IoError::BadValue {
+                    file: file.into(),
+                    row,
+                    column: column.into(),
+                    reason: "infinite value".into(),
+                });
+            }
+        }
+        Builder::Text(t) => {
+            let strings = arrow_cast::cast(array, &DataType::Utf8)
+                .map_err(|e| IoError::Invalid { file: file.into(), reason: format!("column '{column}': {e}") })?;
+            let strings = strings.as_string::<i32>();
+            for i in 0..strings.len() {
+                if strings.is_null(i) || options.is_missing(strings.value(i)) {
+                    t.push(None);
+                } else {
+                    t.push(Some(strings.value(i)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn push_numbers(v: &mut Vec<f64>, array: &ArrayRef) -> Option<()> {
+    macro_rules! prim {
+        ($t:ty) => {{
+            let a = array.as_primitive::<$t>();
+            v.extend((0..a.len()).map(|i| if a.is_null(i) { f64::NAN } else { a.value(i) as f64 }));
+        }};
+    }
+    match array.data_type() {
+        DataType::Float64 => prim!(Float64Type),
+        DataType::Float32 => prim!(Float32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int8 => prim!(Int8Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::Boolean => {
+            let a = array.as_boolean();
+            v.extend((0..a.len()).map(|i| if a.is_null(i) { f64::NAN } else { f64::from(u8::from(a.value(i))) }));
+        }
+        _ => {
+            let cast = arrow_cast::cast(array, &DataType::Float64).ok()?;
+            let a: Arc<dyn Array> = cast;
+            let a = a.as_primitive::<Float64Type>();
+            v.extend((0..a.len()).map(|i| if a.is_null(i) { f64::NAN } else { a.value(i) }));
+        }
+    }
+    Some(())
+}
+
+pub(crate) fn column_names(path: &Path) -> Result<Vec<String>> {
+    let file = path.display().to_string();
+    let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(handle)
+        .map_err(|e| IoError::Parquet { file: file.clone(), reason: e.to_string() })?;
+    Ok(builder.schema().fields().iter().map(|f| f.name().clone()).collect())
+}

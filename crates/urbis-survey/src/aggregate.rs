@@ -1,0 +1,238 @@
+//! The one pass over the microdata: mergeable partial aggregates.
+//!
+//! Estimators describe each row by `k` unweighted values (`row(i, out)`); the
+//! engine weights them and sums them per (domain × PSU) for linearisation
+//! designs, or per (domain × replicate) for replicate designs. The work is
+//! split into a fixed number of partitions (independent of the thread count),
+//! processed in parallel and merged in partition order, so results are
+//! bit-for-bit reproducible. Partitions by PSU merge by concatenation, which
+//! is exact; partitions by row merge by addition of entries with equal keys.
+
+use rayon::prelude::*;
+use urbis_core::MISSING_CODE;
+
+use crate::design::{Linear, Replicate};
+
+/// Number of partitions a pass is split into (fixed, so results do not depend
+/// on the number of threads).
+const PARTITIONS: usize = 16;
+
+/// Describes one row for an estimator: writes its `k` values and says whether
+/// the row contributes at all (false for missing values).
+pub(crate) trait RowFn: Fn(usize, &mut [f64]) -> bool + Sync {}
+impl<T: Fn(usize, &mut [f64]) -> bool + Sync> RowFn for T {}
+
+/// One (PSU, domain) cell of the linearisation aggregates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cell {
+    pub psu: u32,
+    pub domain: u32,
+    /// Contributing rows with a positive weight.
+    pub n: u32,
+}
+
+/// Weighted sums per (PSU, domain), cells sorted by PSU then domain.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PsuTotals {
+    pub k: usize,
+    pub cells: Vec<Cell>,
+    pub sums: Vec<f64>,
+}
+
+impl PsuTotals {
+    pub fn sums(&self, cell: usize) -> &[f64] {
+        &self.sums[cell * self.k..(cell + 1) * self.k]
+    }
+
+    /// Cells of each domain, in PSU order.
+    pub fn cells_by_domain(&self, n_domains: usize) -> Vec<Vec<usize>> {
+        let mut by = vec![Vec::new(); n_domains];
+        for (c, cell) in self.cells.iter().enumerate() {
+            by[cell.domain as usize].push(c);
+        }
+        by
+    }
+
+    fn append(&mut self, other: PsuTotals) {
+        self.cells.extend(other.cells);
+        self.sums.extend(other.sums);
+    }
+}
+
+/// Sums `w_i · row(i)` per (PSU, domain) over rows whose domain is not missing.
+pub(crate) fn psu_totals(
+    design: &Linear,
+    weights: &[f64],
+    domain: &[u32],
+    n_domains: usize,
+    k: usize,
+    row: &impl RowFn,
+) -> PsuTotals {
+    let n_psu = design.psu_start.len() - 1;
+    let bounds = balanced_bounds(&design.psu_start, PARTITIONS);
+    let parts: Vec<PsuTotals> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let mut out = PsuTotals { k, ..Default::default() };
+            let mut scratch = vec![0.0; n_domains * k];
+            let mut counts = vec![(0u32, false); n_domains];
+            let mut touched: Vec<u32> = Vec::new();
+            let mut values = vec![0.0; k];
+            for p in w[0]..w[1] {
+                for &i in &design.rows_by_psu[design.psu_start[p]..design.psu_start[p + 1]] {
+                    let i = i as usize;
+                    let d = domain[i];
+                    if d == MISSING_CODE || !row(i, &mut values) {
+                        continue;
+                    }
+                    let d = d as usize;
+                    if !counts[d].1 {
+                        counts[d].1 = true;
+                        touched.push(d as u32);
+                    }
+                    let wi = weights[i];
+                    if wi > 0.0 {
+                        counts[d].0 += 1;
+                    }
+                    for (s, v) in scratch[d * k..(d + 1) * k].iter_mut().zip(&values) {
+                        *s += wi * v;
+                    }
+                }
+                touched.sort_unstable();
+                for &d in &touched {
+                    let d = d as usize;
+                    out.cells.push(Cell { psu: p as u32, domain: d as u32, n: counts[d].0 });
+                    out.sums.extend_from_slice(&scratch[d * k..(d + 1) * k]);
+                    scratch[d * k..(d + 1) * k].iter_mut().for_each(|s| *s = 0.0);
+                    counts[d] = (0, false);
+                }
+                touched.clear();
+            }
+            out
+        })
+        .collect();
+    let mut all = PsuTotals { k, ..Default::default() };
+    for part in parts {
+        all.append(part);
+    }
+    debug_assert!(all.cells.iter().all(|c| (c.psu as usize) < n_psu));
+    all
+}
+
+/// PSU boundaries splitting the rows into about `parts` equal partitions.
+fn balanced_bounds(psu_start: &[usize], parts: usize) -> Vec<usize> {
+    let n_psu = psu_start.len() - 1;
+    let n_rows = psu_start[n_psu];
+    let mut bounds = vec![0];
+    for j in 1..parts {
+        let target = n_rows * j / parts;
+        let p = psu_start.partition_point(|&s| s < target).min(n_psu);
+        if p > *bounds.last().expect("non-empty") {
+            bounds.push(p);
+        }
+    }
+    if *bounds.last().expect("non-empty") < n_psu {
+        bounds.push(n_psu);
+    }
+    if bounds.len() == 1 {
+        bounds.push(n_psu);
+    }
+    bounds
+}
+
+/// Weighted sums per (domain, replicate): replicate 0 uses the full-sample
+/// weights, replicate r ≥ 1 the r-th replicate weights.
+#[derive(Debug, Clone)]
+pub(crate) struct ReplicateTotals {
+    pub k: usize,
+    pub n_reps: usize,
+    /// `[domain][replicate][k]`.
+    pub sums: Vec<f64>,
+    /// Contributing rows with a positive full-sample weight, per domain.
+    pub n: Vec<u64>,
+    /// Whether any row of the domain contributes.
+    pub present: Vec<bool>,
+}
+
+impl ReplicateTotals {
+    pub fn sums(&self, domain: usize, rep: usize) -> &[f64] {
+        let at = (domain * self.n_reps + rep) * self.k;
+        &self.sums[at..at + self.k]
+    }
+}
+
+const CHUNK: usize = 1 << 14;
+
+pub(crate) fn replicate_totals(
+    design: &Replicate,
+    weights: &[f64],
+    domain: &[u32],
+    n_domains: usize,
+    k: usize,
+    row: &impl RowFn,
+) -> ReplicateTotals {
+    let n = weights.len();
+    let n_reps = design.columns.len() + 1;
+    let part_len = n.div_ceil(PARTITIONS).max(1);
+    let parts: Vec<ReplicateTotals> = (0..n.div_ceil(part_len))
+        .into_par_iter()
+        .map(|part| {
+            let mut acc = ReplicateTotals {
+                k,
+                n_reps,
+                sums: vec![0.0; n_domains * n_reps * k],
+                n: vec![0; n_domains],
+                present: vec![false; n_domains],
+            };
+            let mut rows: Vec<(u32, u32)> = Vec::with_capacity(CHUNK);
+            let mut values = vec![0.0; CHUNK * k];
+            let end = ((part + 1) * part_len).min(n);
+            let mut start = part * part_len;
+            while start < end {
+                let stop = (start + CHUNK).min(end);
+                rows.clear();
+                for i in start..stop {
+                    let d = domain[i];
+                    let slot = rows.len();
+                    if d == MISSING_CODE || !row(i, &mut values[slot * k..(slot + 1) * k]) {
+                        continue;
+                    }
+                    acc.present[d as usize] = true;
+                    if weights[i] > 0.0 {
+                        acc.n[d as usize] += 1;
+                    }
+                    rows.push((i as u32, d));
+                }
+                for rep in 0..n_reps {
+                    let w = if rep == 0 { weights } else { &design.columns[rep - 1] };
+                    for (slot, &(i, d)) in rows.iter().enumerate() {
+                        let wi = w[i as usize];
+                        if wi == 0.0 {
+                            continue;
+                        }
+                        let at = (d as usize * n_reps + rep) * k;
+                        for (s, v) in acc.sums[at..at + k].iter_mut().zip(&values[slot * k..(slot + 1) * k]) {
+                            *s += wi * v;
+                        }
+                    }
+                }
+                start = stop;
+            }
+            acc
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("at least one partition");
+    for p in parts {
+        for (a, b) in all.sums.iter_mut().zip(&p.sums) {
+            *a += b;
+        }
+        for (a, b) in all.n.iter_mut().zip(&p.n) {
+            *a += b;
+        }
+        for (a, b) in all.present.iter_mut().zip(&p.present) {
+            *a |= b;
+        }
+    }
+    all
+}

@@ -1,0 +1,180 @@
+//! Per-domain results before they become published estimates, and the
+//! pieces every estimator shares: how a domain's uncertainty is represented
+//! and turned into a standard error, interval and degrees of freedom.
+
+use urbis_core::Estimate;
+
+use crate::aggregate::PsuTotals;
+use crate::design::{Design, Kind, Linear};
+use crate::error::Result;
+use crate::variance::{linear_variance, replicate_variance};
+
+/// How the uncertainty of one domain estimate is known.
+#[derive(Debug, Clone)]
+pub(crate) enum Spread {
+    /// PSU-level scores of the linearised statistic, sorted by PSU, and the
+    /// PSUs with positive-weight rows that the statistic touches (for df) and
+    /// the strata holding its rows.
+    Linear { scores: Vec<(u32, f64)>, support: Vec<u32>, present: Vec<bool> },
+    /// Replicate estimates θ_r and the design degrees of freedom.
+    Replicate { thetas: Vec<f64>, df: f64 },
+    /// An interval computed by the estimator itself (Woodruff quantile intervals).
+    Interval { se: f64, low: f64, high: f64, df: f64 },
+}
+
+/// A domain estimate with its uncertainty, not yet summarised.
+#[derive(Debug, Clone)]
+pub(crate) struct DomainValue {
+    pub estimate: f64,
+    pub n: u64,
+    pub pop_size: f64,
+    pub spread: Spread,
+}
+
+impl DomainValue {
+    /// Standard error, interval and df at the given confidence level.
+    pub fn finish(&self, design: &Design, level: f64) -> Result<Estimate> {
+        let (se, df) = match (&self.spread, &design.kind) {
+            (Spread::Linear { scores, support, present }, Kind::Linear(l)) => {
+                (linear_variance(l, scores, present)?.sqrt(), linear_df(l, support))
+            }
+            (Spread::Replicate { thetas, df }, Kind::Replicate(r)) => {
+                (replicate_variance(r, self.estimate, thetas).sqrt(), *df)
+            }
+            (Spread::Interval { se, low, high, df }, _) => {
+                let mut e = Estimate::symmetric(self.estimate, *se, level, *df, self.n, self.pop_size);
+                e.ci_low = *low;
+                e.ci_high = *high;
+                return Ok(e);
+            }
+            _ => unreachable!("spread matches its design"),
+        };
+        Ok(Estimate::symmetric(self.estimate, se, level, df, self.n, self.pop_size))
+    }
+
+    /// The difference `self − other` with its covariance accounted for, or
+    /// `None` when the uncertainty cannot be combined (estimator intervals).
+    pub fn minus(&self, other: &DomainValue) -> Option<DomainValue> {
+        let spread = match (&self.spread, &other.spread) {
+            (
+                Spread::Linear { scores: a, support: sa, present: pa },
+                Spread::Linear { scores: b, support: sb, present: pb },
+            ) => Spread::Linear {
+                scores: merge_sorted(a, b, |x, y| x - y),
+                support: union_sorted(sa, sb),
+                present: pa.iter().zip(pb).map(|(x, y)| *x || *y).collect(),
+            },
+            (Spread::Replicate { thetas: a, df }, Spread::Replicate { thetas: b, df: db }) => {
+                Spread::Replicate { thetas: a.iter().zip(b).map(|(x, y)| x - y).collect(), df: df.min(*db) }
+            }
+            _ => return None,
+        };
+        Some(DomainValue {
+            estimate: self.estimate - other.estimate,
+            n: self.n + other.n,
+            pop_size: self.pop_size + other.pop_size,
+            spread,
+        })
+    }
+}
+
+/// Design degrees of freedom of a linearised statistic: PSUs with
+/// positive-weight rows it touches minus the strata they lie in.
+fn linear_df(design: &Linear, support: &[u32]) -> f64 {
+    let mut strata = 0usize;
+    let mut last = u32::MAX;
+    for &p in support {
+        let h = design.stratum_of_psu[p as usize];
+        if h != last {
+            strata += 1;
+            last = h;
+        }
+    }
+    support.len() as f64 - strata as f64
+}
+
+/// Merges two PSU-sorted score lists with `op` (absent entries count as 0).
+pub(crate) fn merge_sorted(a: &[(u32, f64)], b: &[(u32, f64)], op: impl Fn(f64, f64) -> f64) -> Vec<(u32, f64)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    while i < a.len() || j < b.len() {
+        let pa = a.get(i).map_or(u32::MAX, |x| x.0);
+        let pb = b.get(j).map_or(u32::MAX, |x| x.0);
+        if pa == pb {
+            out.push((pa, op(a[i].1, b[j].1)));
+            i += 1;
+            j += 1;
+        } else if pa < pb {
+            out.push((pa, op(a[i].1, 0.0)));
+            i += 1;
+        } else {
+            out.push((pb, op(0.0, b[j].1)));
+            j += 1;
+        }
+    }
+    out
+}
+
+fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out: Vec<u32> = a.iter().chain(b).copied().collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Per-domain view of linearisation aggregates: totals, counts, and the
+/// pieces of a [`Spread::Linear`].
+pub(crate) struct LinearDomains<'a> {
+    pub totals: &'a PsuTotals,
+    pub cells: Vec<Vec<usize>>,
+    n_strata: usize,
+    stratum_of_psu: &'a [u32],
+}
+
+impl<'a> LinearDomains<'a> {
+    pub fn new(design: &'a Linear, totals: &'a PsuTotals, n_domains: usize) -> Self {
+        LinearDomains {
+            totals,
+            cells: totals.cells_by_domain(n_domains),
+            n_strata: design.n_psu.len(),
+            stratum_of_psu: &design.stratum_of_psu,
+        }
+    }
+
+    /// Domain totals of the k aggregated values.
+    pub fn total(&self, d: usize) -> Vec<f64> {
+        let mut t = vec![0.0; self.totals.k];
+        for &c in &self.cells[d] {
+            for (a, b) in t.iter_mut().zip(self.totals.sums(c)) {
+                *a += b;
+            }
+        }
+        t
+    }
+
+    pub fn n(&self, d: usize) -> u64 {
+        self.cells[d].iter().map(|&c| self.totals.cells[c].n as u64).sum()
+    }
+
+    pub fn is_empty(&self, d: usize) -> bool {
+        self.cells[d].is_empty()
+    }
+
+    /// The spread of a statistic whose PSU score is `score(cell sums)`.
+    pub fn spread(&self, d: usize, score: impl Fn(&[f64]) -> f64) -> Spread {
+        let mut present = vec![false; self.n_strata];
+        let mut support = Vec::new();
+        let scores = self.cells[d]
+            .iter()
+            .map(|&c| {
+                let cell = self.totals.cells[c];
+                present[self.stratum_of_psu[cell.psu as usize] as usize] = true;
+                if cell.n > 0 {
+                    support.push(cell.psu);
+                }
+                (cell.psu, score(self.totals.sums(c)))
+            })
+            .collect();
+        Spread::Linear { scores, support, present }
+    }
+}

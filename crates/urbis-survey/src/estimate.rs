@@ -1,0 +1,318 @@
+//! The entry point: statistics for the whole sample or for domains, in one
+//! pass over the data per family of statistics.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use urbis_core::{Column, Estimate, Frame, MISSING_CODE};
+
+use crate::aggregate::{psu_totals, replicate_totals, RowFn};
+use crate::design::{Design, Kind};
+use crate::domain::{DomainValue, LinearDomains, Spread};
+use crate::error::{Result, SurveyError};
+use crate::grouping::{Grouping, LABEL_SEPARATOR};
+use crate::poverty;
+use crate::quantile;
+use crate::statistic::{Options, Statistic};
+
+/// One output row: a statistic of a variable in a domain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub statistic: String,
+    pub variable: String,
+    /// The values of the `by` variables (empty without domains).
+    pub domain: Vec<String>,
+    #[serde(flatten)]
+    pub estimate: Estimate,
+}
+
+/// Shared state of one estimation call.
+pub(crate) struct Context<'a> {
+    pub frame: &'a Frame,
+    pub design: &'a Design,
+    pub domains: Grouping,
+    pub options: &'a Options,
+    /// Replicate designs: degrees of freedom per domain and for the whole sample.
+    pub replicate_df: Option<(Vec<f64>, f64)>,
+}
+
+impl Context<'_> {
+    pub fn weights(&self) -> &[f64] {
+        &self.design.weights
+    }
+
+    pub fn n_domains(&self) -> usize {
+        self.domains.len()
+    }
+
+    /// A numeric column, or an error naming the first value that is not a number.
+    pub fn numeric(&self, name: &str) -> Result<&[f64]> {
+        numeric(self.frame, name)
+    }
+}
+
+pub(crate) fn numeric<'f>(frame: &'f Frame, name: &str) -> Result<&'f [f64]> {
+    match frame.column(name) {
+        Some(Column::Number(v)) => Ok(v),
+        Some(Column::Text(t)) => {
+            let row = t.codes.iter().position(|&c| c != MISSING_CODE).unwrap_or(0);
+            Err(SurveyError::BadValue {
+                column: name.into(),
+                row: row + 1,
+                reason: format!("'{}' is not a number", t.get(row).unwrap_or("")),
+            })
+        }
+        None => Err(SurveyError::BadColumn { column: name.into(), reason: "not found".into() }),
+    }
+}
+
+/// Estimates every statistic for the whole sample (no `by`) or for every
+/// domain formed by the `by` columns. Rows outside a domain stay in the design.
+pub fn estimate(
+    frame: &Frame,
+    design: &Design,
+    by: &[&str],
+    stats: &[Statistic],
+    options: &Options,
+) -> Result<Vec<Row>> {
+    if frame.n_rows() != design.n_rows() {
+        return Err(SurveyError::Invalid("the design and the data have different numbers of rows".into()));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(SurveyError::Invalid(format!(
+            "the confidence level must be between 0 and 1, got {}",
+            options.level
+        )));
+    }
+    let domains = if by.is_empty() {
+        Grouping::single(frame.n_rows())
+    } else {
+        let parts = by
+            .iter()
+            .map(|name| {
+                frame
+                    .column(name)
+                    .map(Grouping::of_column)
+                    .ok_or_else(|| SurveyError::BadColumn { column: name.to_string(), reason: "not found".into() })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Grouping::combine(&parts)
+    };
+    let replicate_df = match &design.kind {
+        Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
+        Kind::Linear(_) => None,
+    };
+    let ctx = Context { frame, design, domains, options, replicate_df };
+    let mut rows = Vec::new();
+    for stat in stats {
+        for (variable, values) in compute(&ctx, stat)? {
+            rows.extend(publish(&ctx, stat.name(), &variable, &values)?);
+            if let Some((a, b)) = &options.diff {
+                rows.extend(differences(&ctx, stat.name(), &variable, &values, a, b, by.len())?);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Per-domain values of one statistic: one list per output variable.
+pub(crate) type Outputs = Vec<(String, Vec<Option<DomainValue>>)>;
+
+fn compute(ctx: &Context, stat: &Statistic) -> Result<Outputs> {
+    let label = stat.label();
+    match stat {
+        Statistic::Mean(v) => {
+            let y = ctx.numeric(v)?;
+            let row = move |i: usize, out: &mut [f64]| present(y[i]) && set(out, &[y[i], 1.0]);
+            Ok(vec![(label, smooth(ctx, 2, &row, &[Form::Ratio(0, 1)], 1).remove(0))])
+        }
+        Statistic::Total(v) => {
+            let y = ctx.numeric(v)?;
+            let row = move |i: usize, out: &mut [f64]| present(y[i]) && set(out, &[y[i], 1.0]);
+            Ok(vec![(label, smooth(ctx, 2, &row, &[Form::Total(0)], 1).remove(0))])
+        }
+        Statistic::Ratio { numerator, denominator } => {
+            let (y, x) = (ctx.numeric(numerator)?, ctx.numeric(denominator)?);
+            let row = move |i: usize, out: &mut [f64]| present(y[i]) && present(x[i]) && set(out, &[y[i], x[i], 1.0]);
+            Ok(vec![(label, smooth(ctx, 3, &row, &[Form::Ratio(0, 1)], 2).remove(0))])
+        }
+        Statistic::Prop(v) => {
+            let column = ctx
+                .frame
+                .column(v)
+                .ok_or_else(|| SurveyError::BadColumn { column: v.clone(), reason: "not found".into() })?;
+            let categories = Grouping::of_column(column);
+            let c = categories.len();
+            let codes = &categories.codes;
+            let row = move |i: usize, out: &mut [f64]| {
+                let code = codes[i];
+                if code == MISSING_CODE {
+                    return false;
+                }
+                out.iter_mut().for_each(|o| *o = 0.0);
+                out[code as usize] = 1.0;
+                out[c] = 1.0;
+                true
+            };
+            let forms: Vec<Form> = (0..c).map(|j| Form::Ratio(j, c)).collect();
+            let values = smooth(ctx, c + 1, &row, &forms, c);
+            Ok(categories.labels.iter().zip(values).map(|(cat, vals)| (format!("{v}={cat}"), vals)).collect())
+        }
+        Statistic::Quantile { variable, p } => {
+            if !(0.0..=1.0).contains(p) {
+                return Err(SurveyError::Invalid(format!("quantile probability {p} is not between 0 and 1")));
+            }
+            Ok(vec![(label, quantile::quantiles(ctx, ctx.numeric(variable)?, *p)?)])
+        }
+        Statistic::Arpr(v) => Ok(vec![(label, poverty::arpr(ctx, ctx.numeric(v)?))]),
+        Statistic::Arpt(v) => Ok(vec![(label, poverty::arpt(ctx, ctx.numeric(v)?))]),
+        Statistic::Gini(v) => Ok(vec![(label, poverty::gini(ctx, ctx.numeric(v)?))]),
+        Statistic::Qsr(v) => Ok(vec![(label, poverty::qsr(ctx, ctx.numeric(v)?)?)]),
+        Statistic::MedianRatio(v) => Ok(vec![(label, poverty::median_ratio(ctx, ctx.numeric(v)?))]),
+    }
+}
+
+fn present(x: f64) -> bool {
+    !x.is_nan()
+}
+
+fn set(out: &mut [f64], values: &[f64]) -> bool {
+    out.copy_from_slice(values);
+    true
+}
+
+/// A smooth function of domain totals.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Form {
+    Total(usize),
+    Ratio(usize, usize),
+}
+
+impl Form {
+    fn value(self, t: &[f64]) -> f64 {
+        match self {
+            Form::Total(a) => t[a],
+            Form::Ratio(a, b) => t[a] / t[b],
+        }
+    }
+
+    /// The linearised score of a PSU with totals `s`, given domain totals `t`.
+    fn score(self, t: &[f64], s: &[f64]) -> f64 {
+        match self {
+            Form::Total(a) => s[a],
+            Form::Ratio(a, b) => (s[a] - t[a] / t[b] * s[b]) / t[b],
+        }
+    }
+}
+
+/// Smooth statistics: one aggregation pass, then each form per domain.
+/// `pop` is the index of the aggregated value 1 (the domain's population size).
+pub(crate) fn smooth(
+    ctx: &Context,
+    k: usize,
+    row: &impl RowFn,
+    forms: &[Form],
+    pop: usize,
+) -> Vec<Vec<Option<DomainValue>>> {
+    let nd = ctx.n_domains();
+    let codes = &ctx.domains.codes;
+    let mut out = vec![Vec::with_capacity(nd); forms.len()];
+    match &ctx.design.kind {
+        Kind::Linear(lin) => {
+            let totals = psu_totals(lin, ctx.weights(), codes, nd, k, row);
+            let domains = LinearDomains::new(lin, &totals, nd);
+            for d in 0..nd {
+                let t = domains.total(d);
+                for (f, form) in forms.iter().enumerate() {
+                    out[f].push((!domains.is_empty(d)).then(|| DomainValue {
+                        estimate: form.value(&t),
+                        n: domains.n(d),
+                        pop_size: t[pop],
+                        spread: domains.spread(d, |s| form.score(&t, s)),
+                    }));
+                }
+            }
+        }
+        Kind::Replicate(rep) => {
+            let totals = replicate_totals(rep, ctx.weights(), codes, nd, k, row);
+            let (dfs, _) = ctx.replicate_df.as_ref().expect("replicate design has df");
+            for (d, &df) in dfs.iter().enumerate() {
+                for (f, form) in forms.iter().enumerate() {
+                    out[f].push(totals.present[d].then(|| DomainValue {
+                        estimate: form.value(totals.sums(d, 0)),
+                        n: totals.n[d],
+                        pop_size: totals.sums(d, 0)[pop],
+                        spread: Spread::Replicate {
+                            thetas: (1..totals.n_reps).map(|r| form.value(totals.sums(d, r))).collect(),
+                            df,
+                        },
+                    }));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn domain_labels(ctx: &Context, d: usize) -> Vec<String> {
+    if ctx.domains.len() == 1 && ctx.domains.labels[0].is_empty() {
+        Vec::new()
+    } else {
+        ctx.domains.labels[d].split(LABEL_SEPARATOR).map(str::to_string).collect()
+    }
+}
+
+fn publish(ctx: &Context, statistic: &str, variable: &str, values: &[Option<DomainValue>]) -> Result<Vec<Row>> {
+    let finished: Vec<Option<Result<Estimate>>> =
+        values.par_iter().map(|v| v.as_ref().map(|v| v.finish(ctx.design, ctx.options.level))).collect();
+    let mut rows = Vec::new();
+    for (d, e) in finished.into_iter().enumerate() {
+        if let Some(e) = e {
+            rows.push(Row {
+                statistic: statistic.to_string(),
+                variable: variable.to_string(),
+                domain: domain_labels(ctx, d),
+                estimate: e?,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Differences between levels `a` and `b` of the last `by` variable, within
+/// each combination of the other `by` variables.
+fn differences(
+    ctx: &Context,
+    statistic: &str,
+    variable: &str,
+    values: &[Option<DomainValue>],
+    a: &str,
+    b: &str,
+    n_by: usize,
+) -> Result<Vec<Row>> {
+    if n_by == 0 {
+        return Err(SurveyError::Invalid("differences between domains need --by".into()));
+    }
+    let mut rows = Vec::new();
+    for (da, label) in ctx.domains.labels.iter().enumerate() {
+        let mut parts: Vec<&str> = label.split(LABEL_SEPARATOR).collect();
+        if parts.last() != Some(&a) {
+            continue;
+        }
+        *parts.last_mut().expect("non-empty") = b;
+        let other = parts.join(&LABEL_SEPARATOR.to_string());
+        let Some(db) = ctx.domains.labels.iter().position(|l| *l == other) else { continue };
+        let (Some(va), Some(vb)) = (&values[da], &values[db]) else { continue };
+        let Some(diff) = va.minus(vb) else {
+            return Err(SurveyError::Invalid(format!("differences are not available for the {statistic} statistic")));
+        };
+        let mut domain = domain_labels(ctx, da);
+        *domain.last_mut().expect("non-empty") = format!("{a}-{b}");
+        rows.push(Row {
+            statistic: format!("diff_{statistic}"),
+            variable: variable.to_string(),
+            domain,
+            estimate: diff.finish(ctx.design, ctx.options.level)?,
+        });
+    }
+    Ok(rows)
+}

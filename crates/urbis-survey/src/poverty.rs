@@ -1,0 +1,365 @@
+//! Poverty and inequality as in EU-SILC, with R convey's linearisation
+//! (Osier 2009; Deville 1999) for linearisation designs and recomputation per
+//! replicate for replicate designs.
+//!
+//! The poverty threshold always comes from the whole population, also when
+//! the rate is estimated for a domain.
+
+use rayon::prelude::*;
+use urbis_core::MISSING_CODE;
+
+use crate::aggregate::psu_totals;
+use crate::design::{Design, Kind};
+use crate::domain::{merge_sorted, DomainValue, LinearDomains, Spread};
+use crate::error::{Result, SurveyError};
+use crate::estimate::Context;
+use crate::quantile::domain_samples;
+use crate::sample::{bandwidth, convey_quantile, cumulative, density, density_weighted_x, Sorted};
+use crate::statistic::GiniRule;
+
+/// A domain's sorted values with the weights of one replicate (or the full sample).
+struct Weighted<'a> {
+    x: &'a [f64],
+    w: Vec<f64>,
+}
+
+impl<'a> Weighted<'a> {
+    fn new(s: &'a Sorted, weights: &[f64]) -> Self {
+        Weighted { x: &s.x, w: s.weights(weights) }
+    }
+
+    fn total(&self) -> f64 {
+        self.w.iter().sum()
+    }
+
+    fn median(&self) -> f64 {
+        convey_quantile(self.x, &self.w, 0.5)
+    }
+
+    /// Weighted share of values at or below `t`.
+    fn share_below(&self, t: f64) -> f64 {
+        let below: f64 = self.x.iter().zip(&self.w).filter(|(x, _)| **x <= t).map(|(_, w)| w).sum();
+        below / self.total()
+    }
+}
+
+/// Inputs of one poverty statistic: the whole population and each domain.
+struct Samples {
+    full: Sorted,
+    domains: Vec<Sorted>,
+}
+
+fn samples(ctx: &Context, x: &[f64]) -> Samples {
+    let rows: Vec<u32> = (0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect();
+    Samples { full: Sorted::new(rows, x), domains: domain_samples(ctx, x) }
+}
+
+/// The weight vectors of the design: full sample first, then each replicate.
+fn weight_sets(design: &Design) -> Vec<&[f64]> {
+    let mut sets: Vec<&[f64]> = vec![&design.weights];
+    if let Kind::Replicate(r) = &design.kind {
+        sets.extend(r.columns.iter().map(Vec::as_slice));
+    }
+    sets
+}
+
+/// Per-domain values for replicate designs: the statistic recomputed with
+/// every replicate's weights.
+fn by_replicate(
+    ctx: &Context,
+    s: &Samples,
+    full_df: bool,
+    value: impl Fn(&Weighted, &Weighted) -> f64 + Sync,
+) -> Vec<Option<DomainValue>> {
+    let sets = weight_sets(ctx.design);
+    let per_rep: Vec<Vec<f64>> = sets
+        .par_iter()
+        .map(|w| {
+            let full = Weighted::new(&s.full, w);
+            s.domains.iter().map(|d| value(&Weighted::new(d, w), &full)).collect()
+        })
+        .collect();
+    let (dfs, whole) = ctx.replicate_df.as_ref().expect("replicate design has df");
+    s.domains
+        .iter()
+        .enumerate()
+        .map(|(d, sample)| {
+            (sample.len() > 0).then(|| DomainValue {
+                estimate: per_rep[0][d],
+                n: positive(sample, ctx.weights()),
+                pop_size: Weighted::new(sample, ctx.weights()).total(),
+                spread: Spread::Replicate {
+                    thetas: per_rep[1..].iter().map(|v| v[d]).collect(),
+                    df: if full_df { *whole } else { dfs[d] },
+                },
+            })
+        })
+        .collect()
+}
+
+fn positive(s: &Sorted, w: &[f64]) -> u64 {
+    s.rows.iter().filter(|&&r| w[r as usize] > 0.0).count() as u64
+}
+
+/// Linearised spreads per domain from row-level influence values
+/// (`NaN` marks rows that do not contribute); the engine weights them.
+fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32]) -> Vec<Spread> {
+    let Kind::Linear(lin) = &ctx.design.kind else { unreachable!("linearisation only") };
+    let nd = if codes.iter().all(|&c| c == 0 || c == MISSING_CODE) { 1 } else { ctx.n_domains() };
+    let row = |i: usize, out: &mut [f64]| {
+        out[0] = influence[i];
+        !influence[i].is_nan()
+    };
+    let totals = psu_totals(lin, ctx.weights(), codes, nd, 1, &row);
+    let domains = LinearDomains::new(lin, &totals, nd);
+    (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
+}
+
+/// Influence values of the domain median, −(1(x ≤ q) − 1/2) / (N f̂(q)),
+/// written into `out` for the rows of the sample; returns the median.
+fn median_influence(s: &Weighted, rows: &[u32], out: &mut [f64]) -> f64 {
+    let q = s.median();
+    let (n, h) = bandwidth(s.x, &s.w);
+    let f = density(s.x, &s.w, q, n, h);
+    for (x, &r) in s.x.iter().zip(rows) {
+        out[r as usize] = -(indicator(*x <= q) - 0.5) / (n * f);
+    }
+    q
+}
+
+fn indicator(b: bool) -> f64 {
+    f64::from(u8::from(b))
+}
+
+/// `A_d + c_d · B`: a domain part plus a multiple of a whole-population part.
+fn combine(a: Spread, c: f64, b: &Spread) -> Spread {
+    match (a, b) {
+        (Spread::Linear { scores: sa, .. }, Spread::Linear { scores: sb, support, present }) => Spread::Linear {
+            scores: merge_sorted(&sa, sb, |u, v| u + c * v),
+            support: support.clone(),
+            present: present.clone(),
+        },
+        _ => unreachable!("linear spreads"),
+    }
+}
+
+/// Assembles domain values from point estimates and spreads.
+fn assemble(ctx: &Context, s: &Samples, estimates: &[f64], spreads: Vec<Spread>) -> Vec<Option<DomainValue>> {
+    let w = ctx.weights();
+    s.domains
+        .iter()
+        .zip(estimates)
+        .zip(spreads)
+        .map(|((sample, &estimate), spread)| {
+            (sample.len() > 0).then(|| DomainValue {
+                estimate,
+                n: positive(sample, w),
+                pop_size: Weighted::new(sample, w).total(),
+                spread,
+            })
+        })
+        .collect()
+}
+
+/// At-risk-of-poverty rate (convey's `svyarpr`): share of the domain at or
+/// below `share ×` the median of the whole population.
+pub(crate) fn arpr(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
+    let s = samples(ctx, x);
+    let share = ctx.options.poverty_share;
+    let value = |d: &Weighted, full: &Weighted| d.share_below(share * full.median());
+    if ctx.design.is_replicate() {
+        return by_replicate(ctx, &s, true, value);
+    }
+    let w = ctx.weights();
+    let full = Weighted::new(&s.full, w);
+    // The threshold's influence, over the whole population.
+    let mut threshold_influence = vec![f64::NAN; x.len()];
+    let median = median_influence(&full, &s.full.rows, &mut threshold_influence);
+    threshold_influence.iter_mut().for_each(|v| *v *= share);
+    let t = share * median;
+    let whole = domain_spreads(ctx, &threshold_influence, &vec![0; x.len()]).remove(0);
+    let mut own = vec![f64::NAN; x.len()];
+    let mut estimates = Vec::new();
+    let mut slopes = Vec::new();
+    for sample in &s.domains {
+        let d = Weighted::new(sample, w);
+        if sample.len() == 0 {
+            estimates.push(f64::NAN);
+            slopes.push(0.0);
+            continue;
+        }
+        let (n, h) = bandwidth(d.x, &d.w);
+        let rate = d.share_below(t);
+        for (xi, &r) in d.x.iter().zip(&sample.rows) {
+            own[r as usize] = (indicator(*xi <= t) - rate) / n;
+        }
+        estimates.push(rate);
+        slopes.push(density(d.x, &d.w, t, n, h));
+    }
+    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
+    let spreads = spreads.into_iter().zip(&slopes).map(|(a, &c)| combine(a, c, &whole)).collect();
+    assemble(ctx, &s, &estimates, spreads)
+}
+
+/// At-risk-of-poverty threshold of each domain (convey's `svyarpt`).
+pub(crate) fn arpt(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
+    let s = samples(ctx, x);
+    let share = ctx.options.poverty_share;
+    if ctx.design.is_replicate() {
+        return by_replicate(ctx, &s, false, |d, _| share * d.median());
+    }
+    let w = ctx.weights();
+    let mut influence = vec![f64::NAN; x.len()];
+    let estimates: Vec<f64> = s
+        .domains
+        .iter()
+        .map(|sample| {
+            if sample.len() == 0 {
+                return f64::NAN;
+            }
+            share * median_influence(&Weighted::new(sample, w), &sample.rows, &mut influence)
+        })
+        .collect();
+    influence.iter_mut().for_each(|v| *v *= share);
+    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
+    assemble(ctx, &s, &estimates, spreads)
+}
+
+/// Median of the domain over the median of the whole population.
+pub(crate) fn median_ratio(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
+    let s = samples(ctx, x);
+    if ctx.design.is_replicate() {
+        return by_replicate(ctx, &s, true, |d, full| d.median() / full.median());
+    }
+    let w = ctx.weights();
+    let mut whole_influence = vec![f64::NAN; x.len()];
+    let q = median_influence(&Weighted::new(&s.full, w), &s.full.rows, &mut whole_influence);
+    let whole = domain_spreads(ctx, &whole_influence, &vec![0; x.len()]).remove(0);
+    let mut own = vec![f64::NAN; x.len()];
+    let mut estimates = Vec::new();
+    for sample in &s.domains {
+        if sample.len() == 0 {
+            estimates.push(f64::NAN);
+            continue;
+        }
+        estimates.push(median_influence(&Weighted::new(sample, w), &sample.rows, &mut own) / q);
+    }
+    own.iter_mut().for_each(|v| *v /= q);
+    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
+    let spreads = spreads.into_iter().zip(&estimates).map(|(a, &ratio)| combine(a, -ratio / q, &whole)).collect();
+    assemble(ctx, &s, &estimates, spreads)
+}
+
+fn gini_value(d: &Weighted, rule: GiniRule) -> f64 {
+    let cw = cumulative(&d.w);
+    let total_x: f64 = d.x.iter().zip(&d.w).map(|(x, w)| w * x).sum();
+    let n = d.total();
+    let sum: f64 =
+        d.x.iter()
+            .zip(&d.w)
+            .zip(&cw)
+            .map(|((x, w), c)| {
+                let own = match rule {
+                    GiniRule::Eurostat => *w,
+                    GiniRule::Convey => 1.0,
+                };
+                (2.0 * c - own) * w * x
+            })
+            .sum();
+    sum / (n * total_x) - 1.0
+}
+
+/// Gini coefficient of the domain (a proportion between 0 and 1).
+pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
+    let s = samples(ctx, x);
+    let rule = ctx.options.gini_rule;
+    if ctx.design.is_replicate() {
+        return by_replicate(ctx, &s, false, |d, _| gini_value(d, rule));
+    }
+    let w = ctx.weights();
+    let mut influence = vec![f64::NAN; x.len()];
+    let mut estimates = Vec::new();
+    for sample in &s.domains {
+        let d = Weighted::new(sample, w);
+        if sample.len() == 0 {
+            estimates.push(f64::NAN);
+            continue;
+        }
+        let cw = cumulative(&d.w);
+        let wx: Vec<f64> = d.x.iter().zip(&d.w).map(|(x, w)| w * x).collect();
+        let cwx = cumulative(&wx);
+        let t2: f64 = wx.iter().sum();
+        let t3 = d.total();
+        let t1: f64 = cw.iter().zip(&wx).map(|(c, v)| c * v).sum();
+        let own: f64 = match rule {
+            GiniRule::Eurostat => wx.iter().zip(&d.w).map(|(v, w)| v * w).sum(),
+            GiniRule::Convey => t2,
+        };
+        let numerator = 2.0 * t1 - own;
+        for i in 0..sample.len() {
+            // Derivative of Σ cw·w·x with respect to the weight of unit i.
+            let t1_lin = (t2 - cwx[i] + wx[i]) + cw[i] * d.x[i];
+            let own_lin = match rule {
+                GiniRule::Eurostat => 2.0 * wx[i],
+                GiniRule::Convey => d.x[i],
+            };
+            let lin =
+                (2.0 * t1_lin - own_lin) / (t2 * t3) - numerator * d.x[i] / (t2 * t2 * t3) - numerator / (t2 * t3 * t3);
+            influence[sample.rows[i] as usize] = if d.w[i] != 0.0 { lin } else { 0.0 };
+        }
+        estimates.push(numerator / (t2 * t3) - 1.0);
+    }
+    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
+    assemble(ctx, &s, &estimates, spreads)
+}
+
+/// Income share of the units at or below the α-quantile (convey's `svyisq`),
+/// with its influence values.
+fn share_below_quantile(d: &Weighted, alpha: f64) -> (f64, Vec<f64>) {
+    let q = convey_quantile(d.x, &d.w, alpha);
+    let (n, h) = bandwidth(d.x, &d.w);
+    let f0 = density(d.x, &d.w, q, n, h);
+    let f1 = density_weighted_x(d.x, &d.w, q, h);
+    let value = d.x.iter().zip(&d.w).filter(|(x, _)| **x <= q).map(|(x, w)| w * x).sum();
+    let lin = d.x.iter().map(|&x| x * indicator(x <= q) - f1 * (indicator(x <= q) - alpha) / (n * f0)).collect();
+    (value, lin)
+}
+
+fn qsr_value(d: &Weighted) -> f64 {
+    let q20 = convey_quantile(d.x, &d.w, 0.2);
+    let q80 = convey_quantile(d.x, &d.w, 0.8);
+    let top: f64 = d.x.iter().zip(&d.w).filter(|(x, _)| **x > q80).map(|(x, w)| w * x).sum();
+    let bottom: f64 = d.x.iter().zip(&d.w).filter(|(x, _)| **x <= q20).map(|(x, w)| w * x).sum();
+    top / bottom
+}
+
+/// Quintile share ratio S80/S20 of the domain.
+pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> {
+    let s = samples(ctx, x);
+    if ctx.design.is_replicate() {
+        return Ok(by_replicate(ctx, &s, false, |d, _| qsr_value(d)));
+    }
+    let w = ctx.weights();
+    let mut influence = vec![f64::NAN; x.len()];
+    let mut estimates = Vec::new();
+    for sample in &s.domains {
+        let d = Weighted::new(sample, w);
+        if sample.len() == 0 {
+            estimates.push(f64::NAN);
+            continue;
+        }
+        let (s20, lin20) = share_below_quantile(&d, 0.2);
+        let (s80, lin80) = share_below_quantile(&d, 0.8);
+        if s20 == 0.0 {
+            return Err(SurveyError::Invalid("S20 is zero: the bottom quintile has no income".into()));
+        }
+        let total: f64 = d.x.iter().zip(&d.w).map(|(x, w)| w * x).sum();
+        let ratio = (total - s80) / s20;
+        for i in 0..sample.len() {
+            influence[sample.rows[i] as usize] = (d.x[i] - lin80[i]) / s20 - ratio * lin20[i] / s20;
+        }
+        estimates.push(ratio);
+    }
+    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
+    Ok(assemble(ctx, &s, &estimates, spreads))
+}

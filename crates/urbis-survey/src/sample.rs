@@ -1,0 +1,173 @@
+//! Sorted samples and the weighted quantile rules of R survey, convey and laeken.
+
+use serde::Serialize;
+
+/// The rows of one domain that contribute to a statistic, stably sorted by value.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sorted {
+    pub rows: Vec<u32>,
+    pub x: Vec<f64>,
+}
+
+impl Sorted {
+    /// Stable sort of `rows` by `values[row]` (ties keep row order, as R's `order`).
+    pub fn new(mut rows: Vec<u32>, values: &[f64]) -> Sorted {
+        rows.sort_by(|a, b| values[*a as usize].total_cmp(&values[*b as usize]));
+        let x = rows.iter().map(|&r| values[r as usize]).collect();
+        Sorted { rows, x }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The weights of the sorted rows.
+    pub fn weights(&self, w: &[f64]) -> Vec<f64> {
+        self.rows.iter().map(|&r| w[r as usize]).collect()
+    }
+}
+
+/// Cumulative sums carried in extended precision (Neumaier), each rounded to
+/// f64, as R's `cumsum` accumulates in long double.
+pub(crate) fn cumulative(w: &[f64]) -> Vec<f64> {
+    let (mut sum, mut carry) = (0.0f64, 0.0f64);
+    w.iter()
+        .map(|&v| {
+            let t = sum + v;
+            carry += if sum.abs() >= v.abs() { (sum - t) + v } else { (v - t) + sum };
+            sum = t;
+            sum + carry
+        })
+        .collect()
+}
+
+/// Quantile rules of R survey's `svyquantile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuantileRule {
+    /// The inverse of the weighted empirical distribution function (`qrule = "math"`).
+    #[default]
+    Math,
+    /// Weighted analogue of Hyndman & Fan's type 7 (`qrule = "hf7"`).
+    Hf7,
+}
+
+/// R survey's quantile of sorted `x` with weights `w` (zero weights are dropped first).
+pub(crate) fn survey_quantile(x: &[f64], w: &[f64], p: f64, rule: QuantileRule) -> f64 {
+    if p.is_nan() {
+        return f64::NAN;
+    }
+    let (x, w): (Vec<f64>, Vec<f64>) = x.iter().zip(w).filter(|(_, w)| **w != 0.0).map(|(a, b)| (*a, *b)).unzip();
+    let n = x.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let c = cumulative(&w);
+    match rule {
+        QuantileRule::Math => {
+            let total = c[n - 1];
+            let target = p * total;
+            // pos = max{k : C_k ≤ pW}, or the first when none qualifies.
+            let pos = c.partition_point(|&ck| ck <= target).max(1) - 1;
+            let next = (pos + 1).min(n - 1);
+            if p - c[pos] / total == 0.0 {
+                x[pos]
+            } else {
+                x[next]
+            }
+        }
+        QuantileRule::Hf7 => {
+            if n == 1 {
+                return x[0];
+            }
+            // Knots C_{k-1}/C_{n-1}: the largest observation's weight is not used.
+            let denom = c[n - 2];
+            let knot = |k: usize| if k == 0 { 0.0 } else { c[k - 1] / denom };
+            if p <= 0.0 {
+                return x[0];
+            }
+            if p >= 1.0 {
+                return x[n - 1];
+            }
+            // Linear interpolation between the knots around p (R's approx, ties = mean not needed
+            // because equal knots come from zero weights, which were dropped).
+            let hi = (1..n).find(|&k| knot(k) >= p).unwrap_or(n - 1);
+            let (k0, k1) = (knot(hi - 1), knot(hi));
+            if k1 == p {
+                return x[hi];
+            }
+            x[hi - 1] + (x[hi] - x[hi - 1]) * (p - k0) / (k1 - k0)
+        }
+    }
+}
+
+/// convey's quantile: the smallest sorted x whose cumulative weight share is ≥ p.
+pub(crate) fn convey_quantile(x: &[f64], w: &[f64], p: f64) -> f64 {
+    let n = x.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let c = cumulative(w);
+    let total = c[n - 1];
+    if total <= 0.0 {
+        return f64::NAN;
+    }
+    match (0..n).find(|&k| c[k] / total >= p) {
+        Some(k) => x[k],
+        None => x[n - 1],
+    }
+}
+
+/// Weighted mean and variance pieces for the kernel density: N = Σw and
+/// the bandwidth h = sd · N^(-1/5) (convey's `h_fun`, N being the weight total).
+pub(crate) fn bandwidth(x: &[f64], w: &[f64]) -> (f64, f64) {
+    let n: f64 = w.iter().sum();
+    let sx: f64 = x.iter().zip(w).map(|(x, w)| w * x).sum();
+    let sxx: f64 = x.iter().zip(w).map(|(x, w)| w * x * x).sum();
+    let sd = ((sxx - sx * sx / n) / n).sqrt();
+    (n, sd / (0.2 * n.ln()).exp())
+}
+
+fn gaussian(u: f64) -> f64 {
+    (-0.5 * u * u).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// Gaussian kernel density estimate at `t`: Σ w K((t − x)/h) / (N h).
+pub(crate) fn density(x: &[f64], w: &[f64], t: f64, n: f64, h: f64) -> f64 {
+    x.iter().zip(w).map(|(x, w)| w * gaussian((t - x) / h)).sum::<f64>() / (n * h)
+}
+
+/// Σ w x K((t − x)/h) / h (convey's `densfun(FUN = "big_s")`).
+pub(crate) fn density_weighted_x(x: &[f64], w: &[f64], t: f64, h: f64) -> f64 {
+    x.iter().zip(w).map(|(x, w)| w * x * gaussian((t - x) / h)).sum::<f64>() / h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn math_rule_matches_r_including_its_first_observation_quirk() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let w = [1.0, 1.0, 1.0, 1.0, 1.0, 10.0];
+        assert_eq!(survey_quantile(&x, &w, 0.01, QuantileRule::Math), 2.0);
+        assert_eq!(survey_quantile(&x, &w, 0.5, QuantileRule::Math), 6.0);
+        let eq = [1.0; 4];
+        assert_eq!(survey_quantile(&x[..4], &eq, 0.5, QuantileRule::Math), 2.0);
+    }
+
+    #[test]
+    fn hf7_rule_matches_r() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let w = [1.0, 1.0, 1.0, 1.0, 1.0, 10.0];
+        assert!((survey_quantile(&x, &w, 0.5, QuantileRule::Hf7) - 3.5).abs() < 1e-12);
+        assert!((survey_quantile(&x, &w, 0.05, QuantileRule::Hf7) - 1.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn convey_rule_takes_the_first_value_reaching_p() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(convey_quantile(&x, &[1.0; 4], 0.5), 2.0);
+        assert_eq!(convey_quantile(&x, &[1.0; 4], 0.51), 3.0);
+    }
+}

@@ -1,0 +1,76 @@
+//! Variances from the partial aggregates: the stratified between-PSU formula
+//! for linearisation designs (R survey's `svyrecvar`, one stage) and the
+//! replicate formula (`svrVar`).
+
+use crate::design::{Linear, LonelyPsu, Replicate};
+use crate::error::{Result, SurveyError};
+
+/// Strata whose PSUs all were sampled (sampling fraction 1) contribute nothing.
+const CERTAINTY: f64 = 1e-7;
+
+/// Variance of a linearised statistic from its PSU-level scores
+/// `(psu, Σ w·z)`, sorted by PSU; PSUs not listed have score 0.
+/// `present` lists the strata holding rows of the domain (for `average`).
+pub(crate) fn linear_variance(design: &Linear, scores: &[(u32, f64)], present: &[bool]) -> Result<f64> {
+    let mut total = 0.0;
+    let mut n_present = 0usize;
+    let mut n_ok = 0usize;
+    let mut at = 0usize;
+    for (h, &is_present) in present.iter().enumerate() {
+        let first = design.first_psu[h];
+        let n_h = design.n_psu[h] as usize;
+        let end = first + n_h as u32;
+        let start = at;
+        while at < scores.len() && scores[at].0 < end {
+            at += 1;
+        }
+        let z = &scores[start..at];
+        debug_assert!(z.iter().all(|(p, _)| *p >= first));
+        if !is_present {
+            continue;
+        }
+        n_present += 1;
+        let f = 1.0 - design.fraction[h];
+        if f < CERTAINTY {
+            n_ok += 1;
+            continue;
+        }
+        if n_h > 1 {
+            let mean = z.iter().map(|(_, v)| v).sum::<f64>() / n_h as f64;
+            let ss = z.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>() + (n_h - z.len()) as f64 * mean * mean;
+            total += f * n_h as f64 / (n_h as f64 - 1.0) * ss;
+            n_ok += 1;
+            continue;
+        }
+        match design.lonely_psu {
+            LonelyPsu::Fail => {
+                return Err(SurveyError::LonelyPsu { stratum: design.stratum_labels[h].clone() });
+            }
+            LonelyPsu::Remove | LonelyPsu::Certainty => n_ok += 1,
+            LonelyPsu::Adjust => {
+                // Centred at zero: the scores of a mean or ratio are already
+                // deviations from the estimate.
+                total += f * z.iter().map(|(_, v)| v * v).sum::<f64>();
+                n_ok += 1;
+            }
+            LonelyPsu::Average => {}
+        }
+    }
+    if n_ok == 0 {
+        return Ok(if n_present == 0 { 0.0 } else { f64::NAN });
+    }
+    Ok(total * n_present as f64 / n_ok as f64)
+}
+
+/// Replicate variance `scale · Σ_r c_r (θ_r − centre)²`; replicates whose
+/// estimate is undefined (NaN) are left out with their scale.
+pub(crate) fn replicate_variance(design: &Replicate, full: f64, thetas: &[f64]) -> f64 {
+    let kept = || thetas.iter().zip(&design.rscales).filter(|(t, _)| !t.is_nan());
+    let centre = if design.mse {
+        full
+    } else {
+        let (sum, n) = kept().filter(|(_, c)| **c > 0.0).fold((0.0, 0usize), |(s, n), (t, _)| (s + t, n + 1));
+        sum / n as f64
+    };
+    design.scale * kept().map(|(t, c)| c * (t - centre).powi(2)).sum::<f64>()
+}
