@@ -311,17 +311,7 @@ fn keys(c: NamedColumn, what: &str) -> Result<Grouping> {
 }
 
 fn weight_values(c: NamedColumn) -> Result<Vec<f64>> {
-    let values = match c.column {
-        Column::Number(v) => v,
-        Column::Text(t) => {
-            let i = t.codes.iter().position(|&k| k != MISSING_CODE).unwrap_or(0);
-            return Err(SurveyError::BadValue {
-                column: c.name.into(),
-                row: i + 1,
-                reason: format!("weight '{}' is not a number", t.get(i).unwrap_or("")),
-            });
-        }
-    };
+    let values = crate::columns::numbers(c.name, c.column)?;
     for (i, &w) in values.iter().enumerate() {
         let reason = if w.is_nan() {
             "weight is missing".to_string()
@@ -334,7 +324,7 @@ fn weight_values(c: NamedColumn) -> Result<Vec<f64>> {
         };
         return Err(SurveyError::BadValue { column: c.name.into(), row: i + 1, reason });
     }
-    Ok(values.clone())
+    Ok(values.to_vec())
 }
 
 fn check_total(weights: &[f64], what: &str) -> Result<()> {

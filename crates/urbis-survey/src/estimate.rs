@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use urbis_core::{Column, Estimate, Frame, MISSING_CODE};
+use urbis_core::{Estimate, Frame, MISSING_CODE};
 
 use crate::aggregate::{psu_totals, replicate_totals, RowFn};
 use crate::design::{Design, Kind};
@@ -52,15 +52,7 @@ impl Context<'_> {
 
 pub(crate) fn numeric<'f>(frame: &'f Frame, name: &str) -> Result<&'f [f64]> {
     match frame.column(name) {
-        Some(Column::Number(v)) => Ok(v),
-        Some(Column::Text(t)) => {
-            let row = t.codes.iter().position(|&c| c != MISSING_CODE).unwrap_or(0);
-            Err(SurveyError::BadValue {
-                column: name.into(),
-                row: row + 1,
-                reason: format!("'{}' is not a number", t.get(row).unwrap_or("")),
-            })
-        }
+        Some(column) => crate::columns::numbers(name, column),
         None => Err(SurveyError::BadColumn { column: name.into(), reason: "not found".into() }),
     }
 }

@@ -19,6 +19,7 @@
 //! ```
 
 mod aggregate;
+mod columns;
 mod design;
 mod domain;
 mod error;

@@ -1,0 +1,68 @@
+//! Parquet input: types, nulls, projection and errors.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray};
+use parquet::arrow::ArrowWriter;
+use urbis_core::Column;
+use urbis_io::{read_table, ColumnType, ReadOptions};
+
+fn write_sample(path: &std::path::Path) {
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("income", Arc::new(Float64Array::from(vec![Some(1.5), None, Some(3.0)]))),
+        ("age", Arc::new(Int32Array::from(vec![30, 40, -9]))),
+        ("citizen", Arc::new(StringArray::from(vec![Some("AT"), Some("EU"), None]))),
+        ("employed", Arc::new(BooleanArray::from(vec![true, false, true]))),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn reads_selected_columns_with_types_and_missing_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sample.parquet");
+    write_sample(&path);
+    let mut options = ReadOptions {
+        columns: vec!["citizen".into(), "income".into(), "age".into(), "employed".into()],
+        missing: vec!["-9".into()],
+        ..Default::default()
+    };
+    let frame = read_table(&path, &options).unwrap();
+    assert_eq!(frame.names(), ["citizen", "income", "age", "employed"]);
+    let Some(Column::Number(income)) = frame.column("income") else { panic!("income is numeric") };
+    assert_eq!(income[0], 1.5);
+    assert!(income[1].is_nan());
+    let Some(Column::Number(age)) = frame.column("age") else { panic!("age is numeric") };
+    assert!(age[2].is_nan(), "-9 is a missing code");
+    let Some(Column::Text(citizen)) = frame.column("citizen") else { panic!("citizen is text") };
+    assert_eq!(citizen.get(1), Some("EU"));
+    assert_eq!(citizen.get(2), None);
+    let Some(Column::Number(employed)) = frame.column("employed") else { panic!("employed is numeric") };
+    assert_eq!(employed, &vec![1.0, 0.0, 1.0]);
+
+    options.types.insert("age".into(), ColumnType::Text);
+    options.columns = vec!["age".into()];
+    let frame = read_table(&path, &options).unwrap();
+    let Some(Column::Text(age)) = frame.column("age") else { panic!("age read as text") };
+    assert_eq!(age.get(0), Some("30"));
+}
+
+#[test]
+fn missing_column_and_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sample.parquet");
+    write_sample(&path);
+    let options = ReadOptions { columns: vec!["weight".into()], ..Default::default() };
+    let err = read_table(&path, &options).unwrap_err().to_string();
+    assert!(err.contains("column 'weight' not found"), "{err}");
+
+    let broken = dir.path().join("broken.parquet");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+    let err = read_table(&broken, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("broken.parquet") && err.contains("Parquet"), "{err}");
+}

@@ -1,0 +1,114 @@
+//! Properties every design-based estimator must have, on random samples.
+
+use proptest::prelude::*;
+use urbis_core::{Column, Frame};
+use urbis_survey::{estimate, Design, LinearSpec, LonelyPsu, NamedColumn, Options, Row, Statistic};
+
+#[derive(Debug, Clone)]
+struct Sample {
+    y: Vec<f64>,
+    w: Vec<f64>,
+    stratum: Vec<f64>,
+    psu: Vec<f64>,
+    group: Vec<f64>,
+}
+
+fn sample() -> impl Strategy<Value = Sample> {
+    (8usize..60).prop_flat_map(|n| {
+        (
+            prop::collection::vec(-100.0f64..100.0, n),
+            prop::collection::vec(0.1f64..10.0, n),
+            prop::collection::vec(0u8..3, n),
+            prop::collection::vec(0u8..4, n),
+            prop::collection::vec(0u8..3, n),
+        )
+            .prop_map(|(y, w, s, p, g)| Sample {
+                y,
+                w,
+                stratum: s.iter().map(|&v| f64::from(v)).collect(),
+                // PSU ids nested in strata.
+                psu: s.iter().zip(&p).map(|(&s, &p)| f64::from(s) * 10.0 + f64::from(p)).collect(),
+                group: g.iter().map(|&v| f64::from(v)).collect(),
+            })
+    })
+}
+
+fn frame(s: &Sample, weight_scale: f64) -> Frame {
+    let mut f = Frame::new("random", s.y.len());
+    f.push("y", Column::Number(s.y.clone()));
+    f.push("w", Column::Number(s.w.iter().map(|w| w * weight_scale).collect()));
+    f.push("s", Column::Number(s.stratum.clone()));
+    f.push("psu", Column::Number(s.psu.clone()));
+    f.push("g", Column::Number(s.group.clone()));
+    f.push("cat", Column::Number(s.y.iter().map(|y| f64::from(*y > 0.0)).collect()));
+    f
+}
+
+fn run(f: &Frame, by: &[&str], stats: &[Statistic], options: &Options) -> Vec<Row> {
+    let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
+    let spec = LinearSpec {
+        weights: Some(named("w")),
+        strata: Some(named("s")),
+        ids: Some(named("psu")),
+        lonely_psu: LonelyPsu::Remove,
+        ..Default::default()
+    };
+    let design = Design::linear(f.n_rows(), &spec).unwrap();
+    estimate(f, &design, by, stats, options).unwrap()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+proptest! {
+    #[test]
+    fn scaling_weights_leaves_means_and_proportions_unchanged(s in sample(), c in 0.01f64..100.0) {
+        let stats = [Statistic::Mean("y".into()), Statistic::Prop("cat".into())];
+        let a = run(&frame(&s, 1.0), &["g"], &stats, &Options::default());
+        let b = run(&frame(&s, c), &["g"], &stats, &Options::default());
+        prop_assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert!(close(x.estimate.estimate, y.estimate.estimate, 1e-10));
+            prop_assert!(close(x.estimate.se, y.estimate.se, 1e-9) || (x.estimate.se.is_nan() && y.estimate.se.is_nan()));
+        }
+    }
+
+    #[test]
+    fn domain_totals_add_up_to_the_total(s in sample()) {
+        let stats = [Statistic::Total("y".into())];
+        let whole = run(&frame(&s, 1.0), &[], &stats, &Options::default());
+        let parts = run(&frame(&s, 1.0), &["g"], &stats, &Options::default());
+        let sum: f64 = parts.iter().map(|r| r.estimate.estimate).sum();
+        prop_assert!(close(sum, whole[0].estimate.estimate, 1e-10));
+        let pop: f64 = parts.iter().map(|r| r.estimate.pop_size).sum();
+        prop_assert!(close(pop, whole[0].estimate.pop_size, 1e-10));
+    }
+
+    #[test]
+    fn a_domain_compared_with_itself_has_no_gap(s in sample()) {
+        let options = Options { diff: Some(("0".into(), "0".into())), ..Options::default() };
+        let f = frame(&s, 1.0);
+        let rows = run(&f, &["g"], &[Statistic::Mean("y".into())], &options);
+        for r in rows.iter().filter(|r| r.statistic == "diff_mean") {
+            prop_assert_eq!(r.estimate.estimate, 0.0);
+            prop_assert_eq!(r.estimate.se, 0.0);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn equal_weights_without_design_give_the_textbook_standard_error(y in prop::collection::vec(-50.0f64..50.0, 3..80)) {
+        let n = y.len() as f64;
+        let mut f = Frame::new("srs", y.len());
+        f.push("y", Column::Number(y.clone()));
+        let design = Design::linear(y.len(), &LinearSpec::default()).unwrap();
+        let rows = estimate(&f, &design, &[], &[Statistic::Mean("y".into())], &Options::default()).unwrap();
+        let mean = y.iter().sum::<f64>() / n;
+        let s2 = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        prop_assert!(close(rows[0].estimate.estimate, mean, 1e-12));
+        prop_assert!(close(rows[0].estimate.se, (s2 / n).sqrt(), 1e-10));
+        prop_assert_eq!(rows[0].estimate.df, n - 1.0);
+    }
+}
