@@ -149,7 +149,7 @@ fn eusilc_poverty_and_inequality() {
     let design = "--ids db030 --strata db040 --weights rb050";
     let r = run(
         "eusilc_laeken.csv",
-        &format!("{design} --arpt eqIncome --arpr eqIncome --gini eqIncome --qsr eqIncome --median-ratio eqIncome"),
+        &format!("{design} --arpt eqIncome --arpr eqIncome --gini eqIncome --qsr eqIncome --median-ratio eqIncome --rmpg eqIncome"),
     );
     check(&r, "arpt eqIncome", EST, "10859.236");
     check(&r, "arpt eqIncome", SE, "87.9470857362");
@@ -162,6 +162,8 @@ fn eusilc_poverty_and_inequality() {
     assert!(agrees(gini[EST] * 100.0, "26.48961921"), "gini {}", gini[EST]);
     check(&r, "qsr eqIncome", EST, "3.970004326");
     check(&r, "median_ratio eqIncome", EST, "1");
+    let (_, rmpg) = r.iter().find(|(k, _)| k == "rmpg eqIncome").expect("rmpg");
+    assert!(agrees(rmpg[EST] * 100.0, "18.92859682"), "rmpg {}", rmpg[EST]);
 
     let plain = run("eusilc_laeken.csv", "--weights rb050 --arpr eqIncome");
     check(&plain, "arpr eqIncome", SE, "0.0027661730");

@@ -28,6 +28,8 @@ pub enum Statistic {
     Qsr(String),
     /// Domain median divided by the median of the whole population.
     MedianRatio(String),
+    /// Relative median at-risk-of-poverty gap.
+    Rmpg(String),
 }
 
 impl Statistic {
@@ -44,6 +46,7 @@ impl Statistic {
             Statistic::Gini(_) => "gini",
             Statistic::Qsr(_) => "qsr",
             Statistic::MedianRatio(_) => "median_ratio",
+            Statistic::Rmpg(_) => "rmpg",
         }
     }
 
@@ -59,7 +62,8 @@ impl Statistic {
             | Statistic::Arpt(v)
             | Statistic::Gini(v)
             | Statistic::Qsr(v)
-            | Statistic::MedianRatio(v) => vec![v],
+            | Statistic::MedianRatio(v)
+            | Statistic::Rmpg(v) => vec![v],
         }
     }
 

@@ -91,6 +91,9 @@ pub struct Args {
     /// Domain median over whole-population median.
     #[arg(long, value_name = "COL", help_heading = "Statistics")]
     pub median_ratio: Vec<String>,
+    /// Relative median at-risk-of-poverty gap.
+    #[arg(long, value_name = "COL", help_heading = "Statistics")]
+    pub rmpg: Vec<String>,
 
     /// Domains: estimate for each combination of these columns.
     #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]", help_heading = "Options")]
@@ -165,8 +168,8 @@ pub enum Format {
 }
 
 /// Statistic flags in the order they appear on the command line.
-const STAT_FLAGS: [&str; 10] =
-    ["mean", "total", "ratio", "prop", "quantile", "arpr", "arpt", "gini", "qsr", "median_ratio"];
+const STAT_FLAGS: [&str; 11] =
+    ["mean", "total", "ratio", "prop", "quantile", "arpr", "arpt", "gini", "qsr", "median_ratio", "rmpg"];
 
 fn statistics(matches: &ArgMatches) -> Result<Vec<Statistic>> {
     let mut ordered: Vec<(usize, Statistic)> = Vec::new();
@@ -180,7 +183,7 @@ fn statistics(matches: &ArgMatches) -> Result<Vec<Statistic>> {
     ordered.sort_by_key(|(i, _)| *i);
     let stats: Vec<Statistic> = ordered.into_iter().map(|(_, s)| s).collect();
     if stats.is_empty() {
-        bail!("no statistic requested: add --mean, --total, --ratio, --prop, --quantile, --arpr, --arpt, --gini, --qsr or --median-ratio");
+        bail!("no statistic requested: add --mean, --total, --ratio, --prop, --quantile, --arpr, --arpt, --gini, --qsr, --median-ratio or --rmpg");
     }
     Ok(stats)
 }
@@ -196,6 +199,7 @@ fn parse_statistic(flag: &str, value: &str) -> Result<Statistic> {
         "gini" => Statistic::Gini(v),
         "qsr" => Statistic::Qsr(v),
         "median_ratio" => Statistic::MedianRatio(v),
+        "rmpg" => Statistic::Rmpg(v),
         "ratio" => {
             let (numerator, denominator) =
                 value.split_once('/').ok_or_else(|| anyhow!("--ratio expects NUM/DEN, got '{value}'"))?;
