@@ -170,35 +170,48 @@ pub(crate) fn arpr(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &s, true, value);
     }
-    let w = ctx.weights();
-    let full = Weighted::new(&s.full, w);
-    // The threshold's influence, over the whole population.
-    let mut threshold_influence = vec![f64::NAN; x.len()];
-    let median = median_influence(&full, &s.full.rows, &mut threshold_influence);
-    threshold_influence.iter_mut().for_each(|v| *v *= share);
-    let t = share * median;
-    let whole = domain_spreads(ctx, &threshold_influence, &vec![0; x.len()]).remove(0);
-    let mut own = vec![f64::NAN; x.len()];
-    let mut estimates = Vec::new();
-    let mut slopes = Vec::new();
-    for sample in &s.domains {
-        let d = Weighted::new(sample, w);
-        if sample.len() == 0 {
-            estimates.push(f64::NAN);
-            slopes.push(0.0);
-            continue;
-        }
+    with_population_median(ctx, &s, share, |sample, d, t, own| {
         let (n, h) = bandwidth(d.x, &d.w);
         let rate = d.share_below(t);
         for (xi, &r) in d.x.iter().zip(&sample.rows) {
             own[r as usize] = (indicator(*xi <= t) - rate) / n;
         }
-        estimates.push(rate);
-        slopes.push(density(d.x, &d.w, t, n, h));
-    }
+        (rate, density(d.x, &d.w, t, n, h))
+    })
+}
+
+/// Linearisation of statistics that depend on the whole population's median
+/// `m` through `c = scale · m` (the poverty threshold, or the median itself):
+/// for each non-empty domain, `domain(sample, weighted, c, influence)` writes
+/// the domain part of the influence values and returns the estimate and the
+/// coefficient of the influence of `c`.
+fn with_population_median(
+    ctx: &Context,
+    s: &Samples,
+    scale: f64,
+    mut domain: impl FnMut(&Sorted, &Weighted, f64, &mut [f64]) -> (f64, f64),
+) -> Vec<Option<DomainValue>> {
+    let n_rows = ctx.design.n_rows();
+    let w = ctx.weights();
+    let mut population_influence = vec![f64::NAN; n_rows];
+    let c = scale * median_influence(&Weighted::new(&s.full, w), &s.full.rows, &mut population_influence);
+    population_influence.iter_mut().for_each(|v| *v *= scale);
+    let whole = domain_spreads(ctx, &population_influence, &vec![0; n_rows]).remove(0);
+    let mut own = vec![f64::NAN; n_rows];
+    let (estimates, slopes): (Vec<f64>, Vec<f64>) =
+        s.domains
+            .iter()
+            .map(|sample| {
+                if sample.len() == 0 {
+                    (f64::NAN, 0.0)
+                } else {
+                    domain(sample, &Weighted::new(sample, w), c, &mut own)
+                }
+            })
+            .unzip();
     let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
-    let spreads = spreads.into_iter().zip(&slopes).map(|(a, &c)| combine(a, c, &whole)).collect();
-    assemble(ctx, &s, &estimates, spreads)
+    let spreads = spreads.into_iter().zip(&slopes).map(|(a, &slope)| combine(a, slope, &whole)).collect();
+    assemble(ctx, s, &estimates, spreads)
 }
 
 /// At-risk-of-poverty threshold of each domain (convey's `svyarpt`).
@@ -231,23 +244,13 @@ pub(crate) fn median_ratio(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>>
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &s, true, |d, full| d.median() / full.median());
     }
-    let w = ctx.weights();
-    let mut whole_influence = vec![f64::NAN; x.len()];
-    let q = median_influence(&Weighted::new(&s.full, w), &s.full.rows, &mut whole_influence);
-    let whole = domain_spreads(ctx, &whole_influence, &vec![0; x.len()]).remove(0);
-    let mut own = vec![f64::NAN; x.len()];
-    let mut estimates = Vec::new();
-    for sample in &s.domains {
-        if sample.len() == 0 {
-            estimates.push(f64::NAN);
-            continue;
+    with_population_median(ctx, &s, 1.0, |sample, d, q, own| {
+        let ratio = median_influence(d, &sample.rows, own) / q;
+        for &r in &sample.rows {
+            own[r as usize] /= q;
         }
-        estimates.push(median_influence(&Weighted::new(sample, w), &sample.rows, &mut own) / q);
-    }
-    own.iter_mut().for_each(|v| *v /= q);
-    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
-    let spreads = spreads.into_iter().zip(&estimates).map(|(a, &ratio)| combine(a, -ratio / q, &whole)).collect();
-    assemble(ctx, &s, &estimates, spreads)
+        (ratio, -ratio / q)
+    })
 }
 
 fn gini_value(d: &Weighted, rule: GiniRule) -> f64 {
@@ -369,44 +372,24 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
 pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
     let s = samples(ctx, x);
     let share = ctx.options.poverty_share;
-    let value = |d: &Weighted, full: &Weighted| {
-        let t = share * full.median();
+    let gap = |d: &Weighted, t: f64| {
         let (poor_x, poor_w): (Vec<f64>, Vec<f64>) =
             d.x.iter().zip(&d.w).filter(|(x, _)| **x <= t).map(|(x, w)| (*x, *w)).unzip();
         1.0 - convey_quantile(&poor_x, &poor_w, 0.5) / t
     };
     if ctx.design.is_replicate() {
-        return by_replicate(ctx, &s, true, value);
+        return by_replicate(ctx, &s, true, |d, full| gap(d, share * full.median()));
     }
-    let w = ctx.weights();
-    let full = Weighted::new(&s.full, w);
-    let mut threshold_influence = vec![f64::NAN; x.len()];
-    let t = share * median_influence(&full, &s.full.rows, &mut threshold_influence);
-    threshold_influence.iter_mut().for_each(|v| *v *= share);
-    let whole = domain_spreads(ctx, &threshold_influence, &vec![0; x.len()]).remove(0);
-    let mut own = vec![f64::NAN; x.len()];
-    let mut estimates = Vec::new();
-    let mut slopes = Vec::new();
-    for sample in &s.domains {
-        let d = Weighted::new(sample, w);
-        if sample.len() == 0 {
-            estimates.push(f64::NAN);
-            slopes.push(0.0);
-            continue;
-        }
-        let gap = value(&d, &full);
+    with_population_median(ctx, &s, share, |sample, d, t, own| {
+        let gap = gap(d, t);
         let poor_median = (1.0 - gap) * t;
         let (n, h) = bandwidth(d.x, &d.w);
         let at_median = density(d.x, &d.w, poor_median, n, h);
         let at_threshold = density(d.x, &d.w, t, n, h);
-        // Influence of the poor's median: (½·ARPR' − F'(m))/f(m), ARPR' from svyarpr.
+        // Influence of the poor's median: (½·ARPR' − F'(m))/f(m), ARPR' as in svyarpr.
         for (xi, &r) in d.x.iter().zip(&sample.rows) {
             own[r as usize] = (indicator(*xi <= poor_median) - 0.5 * indicator(*xi <= t)) / (n * at_median * t);
         }
-        estimates.push(gap);
-        slopes.push(poor_median / (t * t) - 0.5 * at_threshold / (at_median * t));
-    }
-    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
-    let spreads = spreads.into_iter().zip(&slopes).map(|(a, &c)| combine(a, c, &whole)).collect();
-    assemble(ctx, &s, &estimates, spreads)
+        (gap, poor_median / (t * t) - 0.5 * at_threshold / (at_median * t))
+    })
 }
