@@ -22,16 +22,67 @@ pub(crate) enum Spread {
     Interval { se: f64, low: f64, high: f64, df: f64 },
 }
 
-/// A domain estimate with its uncertainty, not yet summarised.
+/// A domain estimate with its uncertainty (linearised scores, replicate
+/// estimates or an interval), not yet summarised. Differences and ratios of
+/// two values of the same design keep their covariance.
 #[derive(Debug, Clone)]
-pub(crate) struct DomainValue {
-    pub estimate: f64,
-    pub n: u64,
-    pub pop_size: f64,
-    pub spread: Spread,
+pub struct DomainValue {
+    pub(crate) estimate: f64,
+    pub(crate) n: u64,
+    pub(crate) pop_size: f64,
+    pub(crate) spread: Spread,
 }
 
 impl DomainValue {
+    pub fn estimate(&self) -> f64 {
+        self.estimate
+    }
+
+    /// Unweighted number of contributing rows.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// The value multiplied by a constant (for example 100 for percentages).
+    pub fn scaled(&self, c: f64) -> DomainValue {
+        let spread = match &self.spread {
+            Spread::Linear { scores, support, present } => Spread::Linear {
+                scores: scores.iter().map(|(p, v)| (*p, v * c)).collect(),
+                support: support.clone(),
+                present: present.clone(),
+            },
+            Spread::Replicate { thetas, df } => {
+                Spread::Replicate { thetas: thetas.iter().map(|t| t * c).collect(), df: *df }
+            }
+            Spread::Interval { se, low, high, df } => {
+                let (low, high) = if c >= 0.0 { (low * c, high * c) } else { (high * c, low * c) };
+                Spread::Interval { se: se * c.abs(), low, high, df: *df }
+            }
+        };
+        DomainValue { estimate: self.estimate * c, n: self.n, pop_size: self.pop_size, spread }
+    }
+
+    /// The ratio `self / other` with its linearised (or replicate) variance,
+    /// or `None` when the uncertainty cannot be combined.
+    pub fn ratio(&self, other: &DomainValue) -> Option<DomainValue> {
+        let r = self.estimate / other.estimate;
+        let spread = match (&self.spread, &other.spread) {
+            (
+                Spread::Linear { scores: a, support: sa, present: pa },
+                Spread::Linear { scores: b, support: sb, present: pb },
+            ) => Spread::Linear {
+                scores: merge_sorted(a, b, |x, y| (x - r * y) / other.estimate),
+                support: union_sorted(sa, sb),
+                present: pa.iter().zip(pb).map(|(x, y)| *x || *y).collect(),
+            },
+            (Spread::Replicate { thetas: a, df }, Spread::Replicate { thetas: b, df: db }) => {
+                Spread::Replicate { thetas: a.iter().zip(b).map(|(x, y)| x / y).collect(), df: df.min(*db) }
+            }
+            _ => return None,
+        };
+        Some(DomainValue { estimate: r, n: self.n, pop_size: self.pop_size, spread })
+    }
+
     /// Standard error, interval and df at the given confidence level.
     pub fn finish(&self, design: &Design, level: f64) -> Result<Estimate> {
         let (se, df) = match (&self.spread, &design.kind) {

@@ -66,15 +66,6 @@ pub fn estimate(
     stats: &[Statistic],
     options: &Options,
 ) -> Result<Vec<Row>> {
-    if frame.n_rows() != design.n_rows() {
-        return Err(SurveyError::Invalid("the design and the data have different numbers of rows".into()));
-    }
-    if !(options.level > 0.0 && options.level < 1.0) {
-        return Err(SurveyError::Invalid(format!(
-            "the confidence level must be between 0 and 1, got {}",
-            options.level
-        )));
-    }
     let domains = if by.is_empty() {
         Grouping::single(frame.n_rows())
     } else {
@@ -89,11 +80,7 @@ pub fn estimate(
             .collect::<Result<Vec<_>>>()?;
         Grouping::combine(&parts)
     };
-    let replicate_df = match &design.kind {
-        Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
-        Kind::Linear(_) => None,
-    };
-    let ctx = Context { frame, design, domains, options, replicate_df };
+    let ctx = Context::new(frame, design, domains, options)?;
     let mut rows = Vec::new();
     for stat in stats {
         for (variable, values) in compute(&ctx, stat)? {
@@ -104,6 +91,51 @@ pub fn estimate(
         }
     }
     Ok(rows)
+}
+
+/// The estimates of one statistic (one output variable) in every domain of a
+/// grouping, with their uncertainty kept so that they can be contrasted.
+#[derive(Debug, Clone)]
+pub struct DomainEstimates {
+    /// The output variable (`COL`, `COL=category`, `NUM/DEN`, `COL:P`).
+    pub variable: String,
+    /// Indexed by domain code; `None` where the domain has no contributing row.
+    pub values: Vec<Option<DomainValue>>,
+}
+
+/// Estimates one statistic in every domain of `domains` (rows with a missing
+/// code belong to no domain but stay in the design). This is the building
+/// block for pipelines that need contrasts across domains and calls.
+pub fn estimate_domains(
+    frame: &Frame,
+    design: &Design,
+    domains: Grouping,
+    stat: &Statistic,
+    options: &Options,
+) -> Result<Vec<DomainEstimates>> {
+    let ctx = Context::new(frame, design, domains, options)?;
+    Ok(compute(&ctx, stat)?.into_iter().map(|(variable, values)| DomainEstimates { variable, values }).collect())
+}
+
+impl<'a> Context<'a> {
+    fn new(frame: &'a Frame, design: &'a Design, domains: Grouping, options: &'a Options) -> Result<Self> {
+        if frame.n_rows() != design.n_rows() || domains.codes.len() != design.n_rows() {
+            return Err(SurveyError::Invalid(
+                "the design, the data and the domains have different numbers of rows".into(),
+            ));
+        }
+        if !(options.level > 0.0 && options.level < 1.0) {
+            return Err(SurveyError::Invalid(format!(
+                "the confidence level must be between 0 and 1, got {}",
+                options.level
+            )));
+        }
+        let replicate_df = match &design.kind {
+            Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
+            Kind::Linear(_) => None,
+        };
+        Ok(Context { frame, design, domains, options, replicate_df })
+    }
 }
 
 /// Per-domain values of one statistic: one list per output variable.
@@ -156,7 +188,8 @@ fn compute(ctx: &Context, stat: &Statistic) -> Result<Outputs> {
             Ok(vec![(label, quantile::quantiles(ctx, ctx.numeric(variable)?, *p)?)])
         }
         Statistic::Arpr(v) => Ok(vec![(label, poverty::arpr(ctx, ctx.numeric(v)?))]),
-        Statistic::Arpt(v) => Ok(vec![(label, poverty::arpt(ctx, ctx.numeric(v)?))]),
+        Statistic::Arpt(v) => Ok(vec![(label, poverty::arpt(ctx, ctx.numeric(v)?, ctx.options.poverty_share))]),
+        Statistic::Median(v) => Ok(vec![(label, poverty::arpt(ctx, ctx.numeric(v)?, 1.0))]),
         Statistic::Gini(v) => Ok(vec![(label, poverty::gini(ctx, ctx.numeric(v)?))]),
         Statistic::Qsr(v) => Ok(vec![(label, poverty::qsr(ctx, ctx.numeric(v)?)?)]),
         Statistic::MedianRatio(v) => Ok(vec![(label, poverty::median_ratio(ctx, ctx.numeric(v)?))]),

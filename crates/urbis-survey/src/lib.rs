@@ -33,8 +33,9 @@ mod statistic;
 mod variance;
 
 pub use design::{Design, DesignSummary, LinearSpec, LonelyPsu, NamedColumn, RepType, ReplicateSpec};
+pub use domain::DomainValue;
 pub use error::{Result, SurveyError};
-pub use estimate::{estimate, Row};
+pub use estimate::{estimate, estimate_domains, DomainEstimates, Row};
 pub use grouping::Grouping;
 pub use sample::QuantileRule;
 pub use statistic::{GiniRule, Options, Statistic};

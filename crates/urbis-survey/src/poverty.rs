@@ -214,10 +214,10 @@ fn with_population_median(
     assemble(ctx, s, &estimates, spreads)
 }
 
-/// At-risk-of-poverty threshold of each domain (convey's `svyarpt`).
-pub(crate) fn arpt(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
+/// `share ×` the median of each domain with convey's linearisation
+/// (`svyarpt`): the at-risk-of-poverty threshold, or with `share = 1` the median.
+pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainValue>> {
     let s = samples(ctx, x);
-    let share = ctx.options.poverty_share;
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &s, false, |d, _| share * d.median());
     }

@@ -19,6 +19,9 @@ pub enum Statistic {
         variable: String,
         p: f64,
     },
+    /// The median with a kernel-density linearisation (convey's `svyiqalpha`
+    /// rule), combinable with other estimates in ratios and differences.
+    Median(String),
     /// At-risk-of-poverty rate: share below `poverty_share ×` the median of the whole population.
     Arpr(String),
     /// At-risk-of-poverty threshold of the domain.
@@ -41,6 +44,7 @@ impl Statistic {
             Statistic::Ratio { .. } => "ratio",
             Statistic::Prop(_) => "prop",
             Statistic::Quantile { .. } => "quantile",
+            Statistic::Median(_) => "median",
             Statistic::Arpr(_) => "arpr",
             Statistic::Arpt(_) => "arpt",
             Statistic::Gini(_) => "gini",
@@ -58,6 +62,7 @@ impl Statistic {
             Statistic::Mean(v)
             | Statistic::Total(v)
             | Statistic::Prop(v)
+            | Statistic::Median(v)
             | Statistic::Arpr(v)
             | Statistic::Arpt(v)
             | Statistic::Gini(v)
