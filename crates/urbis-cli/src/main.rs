@@ -21,7 +21,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Design-based estimates (means, totals, ratios, proportions, quantiles, poverty) from survey microdata.
-    Estimate(cmd::estimate::Args),
+    Estimate(Box<cmd::estimate::Args>),
+    /// The EU migrant-integration indicators for every group and area level, from a project configuration.
+    Indicators(cmd::indicators::Args),
+    /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
+    Synth(Box<cmd::synth::Args>),
 }
 
 fn main() {
@@ -33,8 +37,10 @@ fn main() {
     let outcome = match cli.command {
         Command::Estimate(args) => {
             let sub = matches.subcommand_matches("estimate").expect("estimate subcommand");
-            cmd::estimate::run(args, sub)
+            cmd::estimate::run(*args, sub)
         }
+        Command::Indicators(args) => cmd::indicators::run(args),
+        Command::Synth(args) => cmd::synth::run(*args),
     };
     if let Err(e) = outcome {
         if is_broken_pipe(&e) {

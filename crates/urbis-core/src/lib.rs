@@ -4,6 +4,7 @@
 //!   consume (numbers with explicit missing values, and text categories);
 //! - [`estimate`]: a published figure with its uncertainty — an estimate never
 //!   travels without its standard error, interval, sample size and method;
+//! - [`indicator`]: the tidy row of the indicator table that every output format carries;
 //! - [`dist`]: normal and Student-t distribution functions for intervals and tests.
 //!
 //! ```
@@ -15,6 +16,8 @@
 pub mod dist;
 pub mod estimate;
 pub mod frame;
+pub mod indicator;
 
 pub use estimate::Estimate;
 pub use frame::{Column, Frame, TextColumn, MISSING_CODE};
+pub use indicator::{IndicatorRow, Measure};

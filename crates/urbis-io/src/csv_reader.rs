@@ -149,6 +149,20 @@ fn csv_error(file: &str, e: csv::Error) -> IoError {
     IoError::BadRow { file: file.into(), row, reason }
 }
 
+pub(crate) fn column_names(path: &Path, delimiter: Option<u8>) -> Result<Vec<String>> {
+    let file = path.display().to_string();
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(path, &file)?,
+    };
+    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(open(path, &file)?);
+    let header = csv.byte_headers().map_err(|e| csv_error(&file, e))?;
+    if header.is_empty() {
+        return Err(IoError::Empty { file });
+    }
+    Ok(header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,18 +218,4 @@ mod tests {
         let Column::Number(a) = frame.column("a").unwrap() else { panic!() };
         assert!(a[1].is_nan());
     }
-}
-
-pub(crate) fn column_names(path: &Path, delimiter: Option<u8>) -> Result<Vec<String>> {
-    let file = path.display().to_string();
-    let delimiter = match delimiter {
-        Some(d) => d,
-        None => sniff_delimiter(path, &file)?,
-    };
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(open(path, &file)?);
-    let header = csv.byte_headers().map_err(|e| csv_error(&file, e))?;
-    if header.is_empty() {
-        return Err(IoError::Empty { file });
-    }
-    Ok(header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect())
 }

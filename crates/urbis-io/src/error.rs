@@ -18,6 +18,9 @@ pub enum IoError {
     Parquet { file: String, reason: String },
     #[error("{file}: {reason}")]
     Invalid { file: String, reason: String },
+    /// An output table could not be rendered (`format` names it, e.g. `JSON-stat`).
+    #[error("cannot render {format}: {reason}")]
+    Render { format: &'static str, reason: String },
 }
 
 pub type Result<T> = std::result::Result<T, IoError>;

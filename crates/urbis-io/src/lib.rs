@@ -13,6 +13,7 @@
 mod csv_reader;
 mod error;
 mod parquet_reader;
+pub mod tables;
 mod text;
 
 use std::collections::HashMap;

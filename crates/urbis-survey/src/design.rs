@@ -26,7 +26,8 @@ pub enum LonelyPsu {
     Fail,
     /// The stratum contributes nothing to the variance.
     Remove,
-    /// The single PSU is centred at the grand mean instead of its stratum mean.
+    /// The single PSU's score is taken as its deviation from zero (R survey's
+    /// "adjust": for means and ratios the scores are already centred at the estimate).
     Adjust,
     /// The stratum gets the average variance contribution of the other strata.
     Average,
@@ -282,6 +283,14 @@ impl Design {
             RepType::Jkn => 1.0,
             RepType::Bootstrap => 1.0 / (rf - 1.0),
         };
+        if spec.scale.is_some() && matches!(spec.rep_type, RepType::Brr | RepType::Fay) {
+            return Err(SurveyError::Replicates(
+                "the scale of BRR and Fay designs is fixed (1/R, 1/(R(1-rho)^2)); remove --scale".into(),
+            ));
+        }
+        if spec.rho.is_some() && spec.rep_type != RepType::Fay {
+            return Err(SurveyError::Replicates("--rho applies to Fay's method only (--reptype fay)".into()));
+        }
         let scale = spec.scale.unwrap_or(default_scale);
         let rscales = match &spec.rscales {
             Some(v) if v.len() == 1 => vec![v[0]; r],

@@ -130,6 +130,12 @@ impl<'a> Context<'a> {
                 options.level
             )));
         }
+        if !(options.poverty_share > 0.0 && options.poverty_share.is_finite()) {
+            return Err(SurveyError::Invalid(format!(
+                "the poverty threshold share must be a positive number, got {}",
+                options.poverty_share
+            )));
+        }
         let replicate_df = match &design.kind {
             Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
             Kind::Linear(_) => None,

@@ -1,3 +1,5 @@
 //! One module per subcommand.
 
 pub mod estimate;
+pub mod indicators;
+pub mod synth;

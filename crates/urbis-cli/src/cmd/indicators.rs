@@ -1,0 +1,108 @@
+//! `urbis indicators CONFIG --out DIR`: the indicator table and its metadata.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use serde::Serialize;
+use urbis_indicators::pipeline::{self, Metadata, Report, Run};
+use urbis_io::tables;
+
+use crate::output::write_atomic;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Project configuration (TOML, see docs/config.md).
+    pub config: PathBuf,
+    /// Folder for indicators.csv, the formats the configuration asks for, metadata.json and report.json.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Reads and runs a configuration; errors name the configuration file and line.
+pub fn load_and_run(config_path: &Path, quiet: bool) -> Result<(urbis_indicators::config::Config, Run)> {
+    let name = config_path.display().to_string();
+    let text = std::fs::read_to_string(config_path).with_context(|| format!("cannot read {name}"))?;
+    let (config, source) = urbis_indicators::config::parse(&text).map_err(|e| anyhow!("{name}: {e}"))?;
+    let base = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} indicator runs {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let run = pipeline::run(&config, &source, base, &progress).map_err(|e| anyhow!("{name}: {e}"))?;
+    bar.finish_and_clear();
+    Ok((config, run))
+}
+
+#[derive(Serialize)]
+struct MetadataFile<'a> {
+    #[serde(flatten)]
+    metadata: &'a Metadata,
+    report: &'a Report,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let (config, run) = load_and_run(&args.config, args.quiet)?;
+    // Everything is rendered before anything is written.
+    let mut files: Vec<(&str, Vec<u8>)> = vec![("indicators.csv", tables::csv::render(&run.rows)?)];
+    for format in &config.output.formats {
+        match format.get_ref().as_str() {
+            "csv" => {}
+            "parquet" => files.push(("indicators.parquet", tables::parquet::render(&run.rows)?)),
+            "jsonstat" => {
+                let meta = tables::jsonstat::DatasetMeta {
+                    label: run.metadata.project.clone(),
+                    source: run.metadata.software.clone(),
+                    updated: today(),
+                    labels: [(
+                        "indicator".to_string(),
+                        run.metadata.indicators.iter().map(|i| (i.id.clone(), i.label.clone())).collect(),
+                    )]
+                    .into(),
+                };
+                files.push(("indicators.json", tables::jsonstat::render(&run.rows, &meta)?));
+            }
+            "sdmx" => files.push(("indicators.sdmx.csv", tables::sdmx::render(&run.rows, &config.output.dataflow)?)),
+            other => return Err(anyhow!("unknown output format {other}")),
+        }
+    }
+    let mut metadata = serde_json::to_vec_pretty(&MetadataFile { metadata: &run.metadata, report: &run.report })?;
+    metadata.push(b'\n');
+    files.push(("metadata.json", metadata));
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    for (name, bytes) in &files {
+        write_atomic(&args.out.join(name), bytes)?;
+    }
+    for note in run.report.unknown_codes.iter().chain(&run.report.hierarchy).chain(&run.report.skipped) {
+        eprintln!("note: {note}");
+    }
+    if !args.quiet {
+        eprintln!("{} figures written to {}", run.rows.len(), args.out.display());
+    }
+    Ok(())
+}
+
+/// Today's date (UTC) as YYYY-MM-DD.
+fn today() -> String {
+    let days =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0)
+            as i64;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}

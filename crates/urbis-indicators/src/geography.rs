@@ -1,0 +1,190 @@
+//! Area levels: a hierarchy table maps each area of the lowest level (the
+//! codes of the `geo` variable) to its area at every higher level, for
+//! example district → city → NUTS 3 → NUTS 2 → country, plus degree of
+//! urbanisation. Survey totals of lower levels then add up to upper levels by
+//! construction; the inputs are checked for inconsistent parents.
+
+use std::collections::{BTreeMap, HashMap};
+
+use urbis_core::{Column, Frame, MISSING_CODE};
+
+/// The hierarchy: per lowest-level code, its code at each level.
+#[derive(Debug, Clone, Default)]
+pub struct Hierarchy {
+    pub levels: Vec<String>,
+    parents: HashMap<String, Vec<String>>,
+}
+
+impl Hierarchy {
+    /// A single level: the `geo` codes themselves.
+    pub fn flat(level: &str) -> Self {
+        Hierarchy { levels: vec![level.to_string()], parents: HashMap::new() }
+    }
+
+    /// Builds the hierarchy from a table with one column per level (the first
+    /// being the lowest); returns it with the inconsistencies found.
+    pub fn from_table(table: &Frame, levels: &[String]) -> Result<(Self, Vec<String>), String> {
+        let columns: Vec<&Column> = levels
+            .iter()
+            .map(|l| {
+                table.column(l).ok_or_else(|| {
+                    format!("the hierarchy has no column '{l}' (columns are: {})", table.names().join(", "))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let mut parents: HashMap<String, Vec<String>> = HashMap::new();
+        let mut warnings = Vec::new();
+        // Parent of each code at each level, to find codes with two parents.
+        let mut seen: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); levels.len()];
+        for row in 0..table.n_rows() {
+            let codes: Vec<String> = columns.iter().map(|c| c.display(row).trim().to_string()).collect();
+            if codes[0].is_empty() {
+                return Err(format!("row {}: the area code of level '{}' is missing", row + 1, levels[0]));
+            }
+            if parents.insert(codes[0].clone(), codes.clone()).is_some() {
+                return Err(format!("row {}: area '{}' appears twice", row + 1, codes[0]));
+            }
+            for k in 1..levels.len().saturating_sub(1) {
+                if codes[k].is_empty() {
+                    continue;
+                }
+                let parent = &codes[k + 1];
+                if let Some(previous) = seen[k].insert(codes[k].clone(), parent.clone()) {
+                    if &previous != parent {
+                        warnings.push(format!(
+                            "area '{}' of level '{}' has two parents at level '{}': '{}' and '{}'",
+                            codes[k],
+                            levels[k],
+                            levels[k + 1],
+                            previous,
+                            parent
+                        ));
+                    }
+                }
+            }
+            for k in 0..levels.len().saturating_sub(1) {
+                let (child, parent) = (&codes[k], &codes[k + 1]);
+                if is_nuts(child)
+                    && is_nuts(parent)
+                    && parent.len() < child.len()
+                    && !child.starts_with(parent.as_str())
+                {
+                    warnings.push(format!(
+                        "NUTS code '{child}' (level '{}') lies under '{parent}' (level '{}'), which is not its NUTS parent",
+                        levels[k],
+                        levels[k + 1]
+                    ));
+                }
+            }
+        }
+        warnings.sort();
+        warnings.dedup();
+        Ok((Hierarchy { levels: levels.to_vec(), parents }, warnings))
+    }
+
+    /// The code at level `k` of every row, from the rows' lowest-level codes.
+    /// A code missing from the hierarchy is an error naming it and its row.
+    pub fn codes_at(&self, geo: &Column, k: usize) -> Result<Column, String> {
+        let Column::Text(t) = geo else { return Err("the geo variable must hold area codes".into()) };
+        if k == 0 {
+            return Ok(geo.clone());
+        }
+        let mut levels = Vec::new();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut remap = Vec::with_capacity(t.levels.len());
+        for code in &t.levels {
+            let mapped = match self.parents.get(code) {
+                Some(p) if !p[k].is_empty() => {
+                    let next = levels.len() as u32;
+                    *index.entry(p[k].clone()).or_insert_with(|| {
+                        levels.push(p[k].clone());
+                        next
+                    })
+                }
+                Some(_) => MISSING_CODE,
+                None => u32::MAX - 1,
+            };
+            remap.push(mapped);
+        }
+        let mut codes = Vec::with_capacity(t.codes.len());
+        for (row, &c) in t.codes.iter().enumerate() {
+            if c == MISSING_CODE {
+                codes.push(MISSING_CODE);
+                continue;
+            }
+            let m = remap[c as usize];
+            if m == u32::MAX - 1 {
+                return Err(format!("row {}: area '{}' is missing from the hierarchy", row + 1, t.levels[c as usize]));
+            }
+            codes.push(m);
+        }
+        Ok(Column::Text(urbis_core::TextColumn { codes, levels }))
+    }
+}
+
+fn is_nuts(code: &str) -> bool {
+    (3..=5).contains(&code.len())
+        && code[..2].bytes().all(|b| b.is_ascii_uppercase())
+        && code[2..].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use urbis_core::TextColumn;
+
+    fn text(values: &[&str]) -> Column {
+        let mut levels: Vec<String> = Vec::new();
+        let codes = values
+            .iter()
+            .map(|v| match levels.iter().position(|l| l == v) {
+                Some(i) => i as u32,
+                None => {
+                    levels.push(v.to_string());
+                    (levels.len() - 1) as u32
+                }
+            })
+            .collect();
+        Column::Text(TextColumn { codes, levels })
+    }
+
+    fn table() -> Frame {
+        let mut f = Frame::new("h", 3);
+        f.push("district", text(&["AT130_D1", "AT130_D2", "AT323_D1"]));
+        f.push("nuts3", text(&["AT130", "AT130", "AT323"]));
+        f.push("nuts2", text(&["AT13", "AT13", "AT32"]));
+        f.push("country", text(&["AT", "AT", "AT"]));
+        f
+    }
+
+    #[test]
+    fn maps_rows_to_every_level() {
+        let levels: Vec<String> = ["district", "nuts3", "nuts2", "country"].iter().map(|s| s.to_string()).collect();
+        let (h, warnings) = Hierarchy::from_table(&table(), &levels).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let geo = text(&["AT323_D1", "AT130_D2"]);
+        let nuts2 = h.codes_at(&geo, 2).unwrap();
+        assert_eq!(nuts2.display(0), "AT32");
+        assert_eq!(nuts2.display(1), "AT13");
+        let err = h.codes_at(&text(&["XX"]), 1).unwrap_err();
+        assert!(err.contains("'XX' is missing from the hierarchy"), "{err}");
+    }
+
+    #[test]
+    fn reports_inconsistent_parents() {
+        let mut f = table();
+        f = {
+            let mut g = Frame::new("h", 3);
+            g.push("district", f.column("district").unwrap().clone());
+            g.push("nuts3", f.column("nuts3").unwrap().clone());
+            g.push("nuts2", text(&["AT13", "AT12", "AT32"]));
+            g.push("country", f.column("country").unwrap().clone());
+            f = g;
+            f
+        };
+        let levels: Vec<String> = ["district", "nuts3", "nuts2", "country"].iter().map(|s| s.to_string()).collect();
+        let (_, warnings) = Hierarchy::from_table(&f, &levels).unwrap();
+        assert!(warnings.iter().any(|w| w.contains("two parents")), "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.contains("not its NUTS parent")), "{warnings:?}");
+    }
+}

@@ -1,0 +1,429 @@
+//! Harmonising concepts: raw national columns and codes become canonical
+//! variables with EU codes, and migrant groups are derived from them with
+//! Eurostat's group codes. The concept definitions used get stable ids.
+
+use std::collections::{BTreeMap, HashMap};
+
+use urbis_core::frame::format_number;
+use urbis_core::{Column, Frame, TextColumn, MISSING_CODE};
+
+use crate::classify::{origin_group, FOR, NAT, UNKNOWN};
+
+/// What values a canonical variable takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// A number, optionally within a range.
+    Number { min: f64, max: f64 },
+    /// 1 or 0.
+    Binary,
+    /// One of a fixed set of codes.
+    Code(&'static [&'static str]),
+    /// ISO 3166 alpha-2 country code, or an origin group code.
+    Country,
+    /// Free text (identifiers, area codes).
+    Text,
+}
+
+const ANY: Kind = Kind::Number { min: f64::NEG_INFINITY, max: f64::INFINITY };
+
+/// The canonical variables, their kinds and meaning (docs/config.md lists them).
+pub const CANONICAL: &[(&str, Kind, &str)] = &[
+    ("sex", Kind::Code(&["M", "F"]), "sex: M male, F female"),
+    ("age", Kind::Number { min: 0.0, max: 130.0 }, "age in completed years"),
+    ("country_birth", Kind::Country, "country of birth (ISO 3166 alpha-2 or group code)"),
+    ("citizenship", Kind::Country, "country of citizenship (ISO 3166 alpha-2 or group code)"),
+    ("father_birth", Kind::Country, "father's country of birth"),
+    ("mother_birth", Kind::Country, "mother's country of birth"),
+    ("years_residence", Kind::Number { min: 0.0, max: 130.0 }, "years of residence in the country"),
+    ("labour_status", Kind::Code(&["employed", "unemployed", "inactive"]), "ILO labour status"),
+    ("unemployment_months", Kind::Number { min: 0.0, max: 1200.0 }, "duration of unemployment in months"),
+    (
+        "status_in_employment",
+        Kind::Code(&["employee", "self_employed", "family_worker"]),
+        "professional status of the employed",
+    ),
+    ("temporary", Kind::Binary, "1 temporary contract, 0 permanent (employees)"),
+    ("part_time", Kind::Binary, "1 part-time, 0 full-time (employed)"),
+    ("education", Kind::Number { min: 0.0, max: 8.0 }, "highest level attained, ISCED 2011 (0–8)"),
+    ("occupation", Kind::Number { min: 0.0, max: 9.0 }, "ISCO-08 major group (0–9)"),
+    ("training", Kind::Binary, "1 in education or training in the last 4 weeks"),
+    ("income", ANY, "equivalised disposable income"),
+    ("tenure", Kind::Code(&["owner", "tenant"]), "housing tenure"),
+    ("rooms", Kind::Number { min: 0.0, max: 1000.0 }, "rooms of the dwelling"),
+    ("household_size", Kind::Number { min: 1.0, max: 1000.0 }, "persons in the household"),
+    ("overcrowded", Kind::Binary, "1 overcrowded dwelling (derived from rooms and household size if absent)"),
+    ("health", Kind::Number { min: 1.0, max: 5.0 }, "self-perceived health, 1 very good … 5 very bad"),
+    ("household_id", Kind::Text, "household identifier"),
+    ("geo", Kind::Text, "area code at the lowest level of the hierarchy"),
+];
+
+pub fn kind_of(name: &str) -> Option<Kind> {
+    CANONICAL.iter().find(|(n, _, _)| *n == name).map(|(_, k, _)| *k)
+}
+
+/// How a raw column becomes a canonical variable.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    /// Raw code → canonical code (text) or value (number as text).
+    pub codes: BTreeMap<String, String>,
+    /// Codes no mapping covers become `unknown` (true) or are an error (false).
+    pub keep_unknown: bool,
+}
+
+/// Codes of a raw column that no mapping covers, with their counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownCodes {
+    pub variable: String,
+    pub column: String,
+    pub codes: Vec<(String, usize)>,
+}
+
+impl std::fmt::Display for UnknownCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list: Vec<String> = self.codes.iter().take(10).map(|(c, n)| format!("'{c}' ({n} rows)")).collect();
+        let more = if self.codes.len() > 10 { format!(" and {} more", self.codes.len() - 10) } else { String::new() };
+        write!(f, "{} (column '{}'): no mapping covers {}{}", self.variable, self.column, list.join(", "), more)
+    }
+}
+
+/// Marker stored for a country code no mapping covers, when kept as unknown.
+const UNKNOWN_COUNTRY: &str = "?";
+
+/// Builds one canonical variable from a raw column. Returns the column and
+/// the codes no mapping covered (an error for the caller unless kept).
+pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column, Vec<(String, usize)>) {
+    let n = raw.len();
+    let mut unknown: HashMap<String, usize> = HashMap::new();
+    let mut note = |code: String| *unknown.entry(code).or_insert(0) += 1;
+    let mapped = |i: usize| -> Option<String> {
+        if raw.is_missing(i) {
+            return None;
+        }
+        let value = raw.display(i).trim().to_string();
+        Some(match mapping.codes.get(&value) {
+            Some(to) => to.clone(),
+            None if mapping.codes.is_empty() || matches!(kind, Kind::Number { .. } | Kind::Text) => value,
+            None => format!("\u{0}{value}"),
+        })
+    };
+    let column = match kind {
+        Kind::Number { .. } | Kind::Binary => {
+            let (lo, hi) = bounds(kind);
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                let x = match mapped(i) {
+                    None => f64::NAN,
+                    Some(v) if v.starts_with('\u{0}') => {
+                        note(v[1..].to_string());
+                        f64::NAN
+                    }
+                    Some(v) => match v.parse::<f64>() {
+                        Ok(x)
+                            if x.is_finite()
+                                && x >= lo
+                                && x <= hi
+                                && (kind != Kind::Binary || x == 0.0 || x == 1.0) =>
+                        {
+                            x
+                        }
+                        _ => {
+                            note(v);
+                            f64::NAN
+                        }
+                    },
+                };
+                values.push(x);
+            }
+            Column::Number(values)
+        }
+        Kind::Code(allowed) => text_column(n, |i| match mapped(i) {
+            None => None,
+            Some(v) if allowed.contains(&v.as_str()) => Some(v),
+            Some(v) => {
+                note(v.trim_start_matches('\u{0}').to_string());
+                None
+            }
+        }),
+        Kind::Country => text_column(n, |i| match mapped(i) {
+            None => None,
+            Some(v) if v.starts_with('\u{0}') || origin_group(&v, "").is_none() => {
+                note(v.trim_start_matches('\u{0}').to_string());
+                mapping.keep_unknown.then(|| UNKNOWN_COUNTRY.to_string())
+            }
+            Some(v) => Some(v),
+        }),
+        Kind::Text => text_column(n, mapped),
+    };
+    let mut codes: Vec<(String, usize)> = unknown.into_iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    (column, codes)
+}
+
+/// Admissible range of a numeric kind.
+fn bounds(kind: Kind) -> (f64, f64) {
+    match kind {
+        Kind::Number { min, max } => (min, max),
+        _ => (0.0, 1.0),
+    }
+}
+
+fn text_column(n: usize, mut value: impl FnMut(usize) -> Option<String>) -> Column {
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut levels = Vec::new();
+    let codes = (0..n)
+        .map(|i| match value(i) {
+            None => MISSING_CODE,
+            Some(v) => *index.entry(v.clone()).or_insert_with(|| {
+                levels.push(v);
+                (levels.len() - 1) as u32
+            }),
+        })
+        .collect();
+    Column::Text(TextColumn { codes, levels })
+}
+
+/// A breakdown of the population into migrant groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Breakdown {
+    CountryOfBirth,
+    Citizenship,
+    Generation,
+    Residence,
+}
+
+impl Breakdown {
+    pub const ALL: [Breakdown; 4] =
+        [Breakdown::CountryOfBirth, Breakdown::Citizenship, Breakdown::Generation, Breakdown::Residence];
+
+    /// Eurostat-style code of the breakdown (`breakdown` column).
+    pub fn code(self) -> &'static str {
+        match self {
+            Breakdown::CountryOfBirth => "c_birth",
+            Breakdown::Citizenship => "citizen",
+            Breakdown::Generation => "generation",
+            Breakdown::Residence => "residence",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Breakdown> {
+        Breakdown::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    /// Canonical variables the breakdown needs.
+    pub fn needs(self) -> &'static [&'static str] {
+        match self {
+            Breakdown::CountryOfBirth => &["country_birth"],
+            Breakdown::Citizenship => &["citizenship"],
+            Breakdown::Generation => &["country_birth", "father_birth", "mother_birth"],
+            Breakdown::Residence => &["country_birth", "years_residence"],
+        }
+    }
+
+    /// Name of the derived group column in the canonical frame.
+    pub fn column(self) -> String {
+        format!("group_{}", self.code())
+    }
+
+    /// Partitions of the groups (each row in at most one group of a
+    /// partition); aggregate groups come from coarser partitions.
+    pub fn partitions(self) -> Vec<Partition> {
+        let fine = |groups: &[&'static str]| Partition { merge: Vec::new(), groups: groups.to_vec() };
+        match self {
+            Breakdown::CountryOfBirth | Breakdown::Citizenship => vec![
+                fine(&[NAT, crate::classify::EU_FOR, crate::classify::NEU_FOR, UNKNOWN]),
+                Partition {
+                    merge: vec![(crate::classify::EU_FOR, FOR), (crate::classify::NEU_FOR, FOR)],
+                    groups: vec![FOR],
+                },
+            ],
+            Breakdown::Generation => vec![
+                fine(&[NAT, "2GEN_ONE", "2GEN_BOTH", "1GEN"]),
+                Partition { merge: vec![("2GEN_ONE", "2GEN"), ("2GEN_BOTH", "2GEN")], groups: vec!["2GEN"] },
+            ],
+            Breakdown::Residence => vec![fine(&[NAT, "FOR_LT5Y", "FOR_GE5Y"])],
+        }
+    }
+}
+
+/// One way of grouping rows: codes of the group column are renamed by
+/// `merge` (others kept), and only `groups` are published from it.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    pub merge: Vec<(&'static str, &'static str)>,
+    pub groups: Vec<&'static str>,
+}
+
+/// Derives the group column of a breakdown from canonical variables.
+pub fn derive_groups(frame: &Frame, breakdown: Breakdown, country: &str) -> Option<Column> {
+    let text = |name: &str| match frame.column(name) {
+        Some(Column::Text(t)) => Some(t),
+        _ => None,
+    };
+    let origin = |t: &TextColumn, i: usize| -> Option<&'static str> {
+        match t.get(i) {
+            None => None,
+            Some(UNKNOWN_COUNTRY) => Some(UNKNOWN),
+            Some(c) => origin_group(c, country),
+        }
+    };
+    let n = frame.n_rows();
+    Some(match breakdown {
+        Breakdown::CountryOfBirth | Breakdown::Citizenship => {
+            let t = text(breakdown.needs()[0])?;
+            text_column(n, |i| origin(t, i).map(str::to_string))
+        }
+        Breakdown::Generation => {
+            let (own, father, mother) = (text("country_birth")?, text("father_birth")?, text("mother_birth")?);
+            text_column(n, |i| match origin(own, i)? {
+                NAT => {
+                    let foreign = |g: &str| g != NAT;
+                    match (origin(father, i)?, origin(mother, i)?) {
+                        (UNKNOWN, _) | (_, UNKNOWN) => None,
+                        (f, m) if foreign(f) && foreign(m) => Some("2GEN_BOTH".into()),
+                        (f, m) if foreign(f) || foreign(m) => Some("2GEN_ONE".into()),
+                        _ => Some(NAT.into()),
+                    }
+                }
+                UNKNOWN => None,
+                _ => Some("1GEN".into()),
+            })
+        }
+        Breakdown::Residence => {
+            let own = text("country_birth")?;
+            let Some(Column::Number(years)) = frame.column("years_residence") else { return None };
+            text_column(n, |i| match origin(own, i)? {
+                NAT => Some(NAT.into()),
+                UNKNOWN => None,
+                _ if years[i].is_nan() => None,
+                _ if years[i] < 5.0 => Some("FOR_LT5Y".into()),
+                _ => Some("FOR_GE5Y".into()),
+            })
+        }
+    })
+}
+
+/// Overcrowding when household composition is not available: the dwelling
+/// has fewer rooms than one for the household plus one for every two members
+/// (an approximation of Eurostat's definition, see docs/indicators.md).
+pub fn derive_overcrowded(frame: &Frame) -> Option<Column> {
+    let (Some(Column::Number(rooms)), Some(Column::Number(size))) =
+        (frame.column("rooms"), frame.column("household_size"))
+    else {
+        return None;
+    };
+    Some(Column::Number(
+        rooms
+            .iter()
+            .zip(size)
+            .map(
+                |(r, s)| {
+                    if r.is_nan() || s.is_nan() {
+                        f64::NAN
+                    } else {
+                        f64::from(u8::from(*r < 1.0 + (s / 2.0).ceil()))
+                    }
+                },
+            )
+            .collect(),
+    ))
+}
+
+/// Stable id of the definition behind a breakdown: the concept, how the
+/// codes were obtained (ISO codes or a user mapping, by a hash of it) and the
+/// reporting country.
+pub fn definition_id(breakdown: Breakdown, country: &str, mappings: &[(&str, &Mapping)]) -> String {
+    let mut hash = Fnv::new();
+    let mut mapped = false;
+    for (variable, m) in mappings {
+        if !m.codes.is_empty() {
+            mapped = true;
+            hash.write(variable.as_bytes());
+            for (from, to) in &m.codes {
+                hash.write(from.as_bytes());
+                hash.write(b"=");
+                hash.write(to.as_bytes());
+            }
+        }
+    }
+    let how = if mapped { format!("map{:08x}", hash.finish() as u32) } else { "iso".into() };
+    let what = match breakdown {
+        Breakdown::Residence => "lt5y-",
+        _ => "",
+    };
+    format!("{}.{what}{how}.{country}.v1", breakdown.code())
+}
+
+/// 64-bit FNV-1a: a small, stable hash for definition ids.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Formats a raw number the way codes are matched (`1` not `1.0`).
+pub fn code_text(x: f64) -> String {
+    format_number(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(values: &[Option<&str>]) -> Column {
+        text_column(values.len(), |i| values[i].map(str::to_string))
+    }
+
+    #[test]
+    fn codes_are_mapped_and_unknown_codes_counted() {
+        let raw = text(&[Some("1"), Some("2"), Some("9"), None, Some("9")]);
+        let mapping = Mapping {
+            codes: [("1", "employed"), ("2", "unemployed")]
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            keep_unknown: false,
+        };
+        let (col, unknown) = canonical_column(kind_of("labour_status").unwrap(), &raw, &mapping);
+        assert_eq!(unknown, vec![("9".to_string(), 2)]);
+        let Column::Text(t) = col else { panic!() };
+        assert_eq!(t.get(0), Some("employed"));
+        assert_eq!(t.get(2), None);
+    }
+
+    #[test]
+    fn generations_from_parents() {
+        let mut f = Frame::new("t", 4);
+        f.push("country_birth", text(&[Some("AT"), Some("AT"), Some("AT"), Some("TR")]));
+        f.push("father_birth", text(&[Some("AT"), Some("TR"), Some("TR"), Some("TR")]));
+        f.push("mother_birth", text(&[Some("AT"), Some("AT"), Some("DE"), Some("TR")]));
+        let Some(Column::Text(g)) = derive_groups(&f, Breakdown::Generation, "AT") else { panic!() };
+        let got: Vec<_> = (0..4).map(|i| g.get(i).unwrap().to_string()).collect();
+        assert_eq!(got, ["NAT", "2GEN_ONE", "2GEN_BOTH", "1GEN"]);
+    }
+
+    #[test]
+    fn definition_ids_are_stable_and_distinguish_mappings() {
+        let iso = Mapping::default();
+        let a = definition_id(Breakdown::Citizenship, "AT", &[("citizenship", &iso)]);
+        assert_eq!(a, "citizen.iso.AT.v1");
+        let m = Mapping { codes: [("AT".to_string(), "NAT".to_string())].into(), keep_unknown: false };
+        let b = definition_id(Breakdown::Citizenship, "AT", &[("citizenship", &m)]);
+        assert!(b.starts_with("citizen.map") && b != a);
+        assert_eq!(b, definition_id(Breakdown::Citizenship, "AT", &[("citizenship", &m)]));
+    }
+}

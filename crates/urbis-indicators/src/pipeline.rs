@@ -1,0 +1,1005 @@
+//! `urbis indicators`: from a configuration to the indicator table. For every
+//! source year, indicator, area level and migrant-group partition, one
+//! estimation pass over the data gives every domain at once; gaps to natives
+//! are differences (or ratios) of domain values of the same pass, so their
+//! covariance is accounted for.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use urbis_core::{Column, Estimate, Frame, IndicatorRow, Measure, TextColumn, MISSING_CODE};
+use urbis_io::{read_table, ColumnType, ReadOptions};
+use urbis_survey::{
+    estimate_domains, Design, DomainValue, Grouping, LinearSpec, LonelyPsu, NamedColumn, Options, RepType,
+    ReplicateSpec, Statistic,
+};
+
+use crate::catalogue::{catalogue, Gap, Indicator, Kind};
+use crate::classify::{looks_like_iso2, NAT, TOTAL};
+use crate::config::{Config, ConfigError, SourceSpec, Text, VariableSpec};
+use crate::expr::{Expr, Truth};
+use crate::geography::Hierarchy;
+use crate::harmonise::{
+    canonical_column, definition_id, derive_groups, derive_overcrowded, kind_of, Breakdown, Mapping, UnknownCodes,
+    CANONICAL,
+};
+
+/// An error of a run: a configuration line, or a data problem naming its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunError(pub ConfigError);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+type Result<T> = std::result::Result<T, RunError>;
+
+fn data_error(message: impl Into<String>) -> RunError {
+    RunError(ConfigError { line: None, message: message.into() })
+}
+
+/// What a run produced besides the table: for the statistician's review.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Codes no mapping covered, kept as unknown (per source and variable).
+    pub unknown_codes: Vec<String>,
+    /// Inconsistencies found in the hierarchy.
+    pub hierarchy: Vec<String>,
+    /// Indicators of `all` that the sources cannot compute, and why.
+    pub skipped: Vec<String>,
+    /// Sum of weights per level (the same at every level: levels add up).
+    pub population_by_level: BTreeMap<String, f64>,
+}
+
+/// The indicator table and everything needed to describe it.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub rows: Vec<IndicatorRow>,
+    pub report: Report,
+    pub metadata: Metadata,
+}
+
+/// Metadata file content: indicators, concepts and sources used.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metadata {
+    pub project: String,
+    pub software: String,
+    pub reporting_country: String,
+    pub confidence_level: f64,
+    pub indicators: Vec<IndicatorMeta>,
+    pub definitions: BTreeMap<String, String>,
+    pub sources: Vec<SourceMeta>,
+    pub levels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorMeta {
+    pub id: String,
+    pub label: String,
+    pub family: String,
+    pub population: String,
+    pub numerator: String,
+    pub variable: String,
+    pub statistic: String,
+    pub unit: String,
+    pub gap: String,
+    pub source_type: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceMeta {
+    pub name: String,
+    pub file: String,
+    pub rows: usize,
+    pub years: Vec<String>,
+    pub design: String,
+    pub variables: BTreeMap<String, String>,
+}
+
+/// Runs the configuration. `base` is the configuration's folder (relative
+/// paths resolve from it); `progress(done, total)` is called after each step.
+pub fn run(
+    config: &Config,
+    text: &crate::config::Source,
+    base: &Path,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Run> {
+    let country = config.project.country.get_ref().trim().to_string();
+    if !looks_like_iso2(&country) {
+        return Err(RunError(
+            text.error(&config.project.country, format!("'{country}' is not an ISO 3166 alpha-2 country code")),
+        ));
+    }
+    if !(config.project.level > 0.0 && config.project.level < 1.0) {
+        return Err(data_error(format!("project.level must be between 0 and 1, got {}", config.project.level)));
+    }
+    let indicators = select_indicators(config, text)?;
+    let breakdowns = select_breakdowns(config, text)?;
+    for f in &config.output.formats {
+        if !["csv", "parquet", "jsonstat", "sdmx"].contains(&f.get_ref().as_str()) {
+            return Err(RunError(
+                text.error(f, format!("unknown output format '{}' (csv, parquet, jsonstat, sdmx)", f.get_ref())),
+            ));
+        }
+    }
+    let mut report = Report::default();
+    let (hierarchy, levels) = load_hierarchy(config, text, base, &mut report)?;
+    let mut metadata = Metadata {
+        project: config.project.name.clone(),
+        software: format!("urbis {}", env!("CARGO_PKG_VERSION")),
+        reporting_country: country.clone(),
+        confidence_level: config.project.level,
+        levels: levels.clone(),
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    let steps = config.sources.len() * indicators.len().max(1);
+    let mut done = 0;
+    for source in &config.sources {
+        let prepared =
+            prepare_source(config, text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
+        metadata.sources.push(prepared.meta.clone());
+        for (id, definition) in &prepared.definitions {
+            metadata.definitions.insert(definition.clone(), describe_definition(id, &country));
+        }
+        for indicator in &indicators {
+            match missing_variables(indicator, &prepared.frame) {
+                Some(missing) if indicator.explicit => {
+                    return Err(RunError(text.error(
+                        &indicator.at,
+                        format!(
+                            "indicator '{}' needs the variable(s) {} which source '{}' does not provide",
+                            indicator.def.id,
+                            missing.join(", "),
+                            source.name.get_ref()
+                        ),
+                    )));
+                }
+                Some(missing) => {
+                    report.skipped.push(format!(
+                        "{} (source {}): needs {}",
+                        indicator.def.id,
+                        source.name.get_ref(),
+                        missing.join(", ")
+                    ));
+                }
+                None if indicator.def.kind == Kind::Register => {}
+                None => rows.extend(compute_indicator(&indicator.def, &prepared, config.project.level)?),
+            }
+            done += 1;
+            progress(done, steps);
+        }
+    }
+    if let Some(register) = &config.register {
+        rows.extend(crate::register::rows(register, text, base, &hierarchy, &levels, &indicators)?);
+    }
+    metadata.indicators = indicators.iter().map(|i| indicator_meta(&i.def)).collect();
+    Ok(Run { rows, report, metadata })
+}
+
+/// An indicator to compute, and where the configuration asked for it.
+pub(crate) struct Selected {
+    pub def: Indicator,
+    pub at: Text,
+    /// Named explicitly (an error when it cannot be computed) or through `all`.
+    pub explicit: bool,
+}
+
+fn select_indicators(config: &Config, text: &crate::config::Source) -> Result<Vec<Selected>> {
+    let mut known: Vec<Indicator> = catalogue();
+    for custom in &config.indicators.custom {
+        let id = custom.id.get_ref().clone();
+        if known.iter().any(|k| k.id == id) {
+            return Err(RunError(text.error(&custom.id, format!("indicator id '{id}' is already defined"))));
+        }
+        let kind = Kind::parse(custom.statistic.get_ref()).ok_or_else(|| {
+            RunError(text.error(
+                &custom.statistic,
+                format!("unknown statistic '{}' (share, mean, median, arpr, median_ratio)", custom.statistic.get_ref()),
+            ))
+        })?;
+        let population = custom.population.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default();
+        if let Some(p) = &custom.population {
+            Expr::parse(p.get_ref()).map_err(|e| RunError(text.error(p, format!("population: {e}"))))?;
+        }
+        let numerator = match (&custom.numerator, kind) {
+            (Some(n), _) => {
+                Expr::parse(n.get_ref()).map_err(|e| RunError(text.error(n, format!("numerator: {e}"))))?;
+                n.get_ref().clone()
+            }
+            (None, Kind::Share) => {
+                return Err(RunError(text.error(&custom.statistic, "a share needs a numerator condition")));
+            }
+            (None, _) => String::new(),
+        };
+        let variable = match (&custom.variable, kind) {
+            (Some(v), _) => v.get_ref().clone(),
+            (None, Kind::Share) => String::new(),
+            (None, _) => return Err(RunError(text.error(&custom.statistic, "this statistic needs a variable"))),
+        };
+        let (unit, gap) = match kind {
+            Kind::Share | Kind::Arpr => ("PC", Gap::Difference),
+            Kind::MedianRatio => ("RT", Gap::Difference),
+            _ => ("", Gap::Ratio),
+        };
+        known.push(Indicator {
+            id,
+            label: custom.label.clone().unwrap_or_else(|| custom.id.get_ref().clone()),
+            family: "custom".into(),
+            population,
+            numerator,
+            variable,
+            kind,
+            unit: custom.unit.clone().unwrap_or_else(|| unit.to_string()),
+            gap,
+            source: "survey".into(),
+            reference: "defined in the configuration".into(),
+        });
+    }
+    let mut selected = Vec::new();
+    for wanted in &config.indicators.compute {
+        if wanted.get_ref() == "all" {
+            for def in &known {
+                if !selected.iter().any(|s: &Selected| s.def.id == def.id) {
+                    selected.push(Selected { def: def.clone(), at: wanted.clone(), explicit: false });
+                }
+            }
+            continue;
+        }
+        let def =
+            known.iter().find(|k| &k.id == wanted.get_ref()).ok_or_else(|| {
+                let ids: Vec<&str> = known.iter().map(|k| k.id.as_str()).collect();
+                RunError(text.error(
+                    wanted,
+                    format!("unknown indicator '{}' (known: {}, all)", wanted.get_ref(), ids.join(", ")),
+                ))
+            })?;
+        selected.retain(|s| s.def.id != def.id);
+        selected.push(Selected { def: def.clone(), at: wanted.clone(), explicit: true });
+    }
+    Ok(selected)
+}
+
+fn select_breakdowns(config: &Config, text: &crate::config::Source) -> Result<Option<Vec<Breakdown>>> {
+    let Some(list) = &config.breakdowns else { return Ok(None) };
+    list.iter()
+        .map(|b| {
+            Breakdown::from_code(b.get_ref()).ok_or_else(|| {
+                RunError(
+                    text.error(
+                        b,
+                        format!("unknown breakdown '{}' (c_birth, citizen, generation, residence)", b.get_ref()),
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+fn load_hierarchy(
+    config: &Config,
+    text: &crate::config::Source,
+    base: &Path,
+    report: &mut Report,
+) -> Result<(Hierarchy, Vec<String>)> {
+    let levels: Vec<String> = config.geography.levels.iter().map(|l| l.get_ref().clone()).collect();
+    if levels.is_empty() {
+        return Err(data_error("geography.levels names no level"));
+    }
+    let Some(file) = &config.geography.hierarchy else {
+        if levels.len() > 1 {
+            return Err(RunError(text.error(&config.geography.levels[1], "several levels need geography.hierarchy")));
+        }
+        return Ok((Hierarchy::flat(&levels[0]), levels));
+    };
+    let path = base.join(file.get_ref());
+    let options = ReadOptions {
+        columns: Vec::new(),
+        types: levels.iter().map(|l| (l.clone(), ColumnType::Text)).collect(),
+        missing: vec![String::new()],
+        ..Default::default()
+    };
+    let table = read_table(&path, &options).map_err(|e| RunError(text.error(file, e.to_string())))?;
+    let (hierarchy, warnings) = Hierarchy::from_table(&table, &levels)
+        .map_err(|e| RunError(text.error(file, format!("{}: {e}", path.display()))))?;
+    report.hierarchy = warnings;
+    Ok((hierarchy, levels))
+}
+
+/// A source read, harmonised and ready for estimation.
+pub(crate) struct Prepared {
+    pub frame: Frame,
+    pub design: Design,
+    /// Year code per row and the year labels.
+    pub years: Grouping,
+    /// Area code per row at each level.
+    pub geo: Vec<Grouping>,
+    pub levels: Vec<String>,
+    /// Breakdowns available, with their group columns.
+    pub breakdowns: Vec<Breakdown>,
+    pub definitions: BTreeMap<Breakdown, String>,
+    pub meta: SourceMeta,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn prepare_source(
+    config: &Config,
+    text: &crate::config::Source,
+    source: &SourceSpec,
+    base: &Path,
+    country: &str,
+    wanted: &Option<Vec<Breakdown>>,
+    hierarchy: &Hierarchy,
+    levels: &[String],
+    report: &mut Report,
+) -> Result<Prepared> {
+    let path: PathBuf = base.join(source.file.get_ref());
+    let file = path.display().to_string();
+    let d = &source.design;
+    let mut columns: BTreeSet<String> = BTreeSet::new();
+    for c in [Some(&d.weights), d.strata.as_ref(), d.ids.as_ref(), d.fpc.as_ref(), source.year_column.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        columns.insert(c.get_ref().clone());
+    }
+    for (name, spec) in &source.variables {
+        if kind_of(name.get_ref()).is_none() {
+            let known: Vec<&str> = CANONICAL.iter().map(|(n, _, _)| *n).collect();
+            return Err(RunError(text.error(
+                name,
+                format!("unknown canonical variable '{}' (known: {})", name.get_ref(), known.join(", ")),
+            )));
+        }
+        columns.insert(spec.get_ref().column().to_string());
+    }
+    if !source.variables.keys().any(|k| k.get_ref() == "geo") {
+        return Err(RunError(text.error(&source.name, "the source maps no 'geo' variable (the area of each row)")));
+    }
+    let delimiter = match &source.delimiter {
+        Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
+        Some(s) => {
+            return Err(data_error(format!("source '{}': delimiter '{s}' is not one character", source.name.get_ref())))
+        }
+        None => None,
+    };
+    let replicate_columns = match &d.repweights {
+        Some(pattern) => {
+            let re = regex_lite(pattern.get_ref()).map_err(|e| RunError(text.error(pattern, e)))?;
+            let names = urbis_io::column_names(&path, delimiter)
+                .map_err(|e| RunError(text.error(&source.file, e.to_string())))?;
+            let found: Vec<String> = names.into_iter().filter(|n| re(n)).collect();
+            if found.is_empty() {
+                return Err(RunError(
+                    text.error(pattern, format!("no column of {file} matches '{}'", pattern.get_ref())),
+                ));
+            }
+            found
+        }
+        None => Vec::new(),
+    };
+    columns.extend(replicate_columns.iter().cloned());
+    let mut options = ReadOptions { columns: columns.into_iter().collect(), delimiter, ..Default::default() };
+    options.missing.extend(source.missing.iter().cloned());
+    for c in std::iter::once(&d.weights).chain(d.fpc.as_ref()) {
+        options.types.insert(c.get_ref().clone(), ColumnType::Number);
+    }
+    let raw = read_table(&path, &options).map_err(|e| RunError(text.error(&source.file, e.to_string())))?;
+    if raw.n_rows() == 0 {
+        return Err(RunError(text.error(&source.file, format!("{file}: no data rows"))));
+    }
+
+    // Canonical variables.
+    let mut frame = Frame::new(file.clone(), raw.n_rows());
+    let mut mappings: HashMap<String, Mapping> = HashMap::new();
+    let mut meta_variables = BTreeMap::new();
+    for (name, spec) in &source.variables {
+        let kind = kind_of(name.get_ref()).expect("checked above");
+        let mapping = mapping_of(spec, text, base)?;
+        let raw_column = raw.column(spec.get_ref().column()).expect("column was read");
+        let (column, unknown) = canonical_column(kind, raw_column, &mapping);
+        if !unknown.is_empty() {
+            let u = UnknownCodes {
+                variable: name.get_ref().clone(),
+                column: spec.get_ref().column().into(),
+                codes: unknown,
+            };
+            if mapping.keep_unknown {
+                report.unknown_codes.push(format!("{} in {file}: {u}", source.name.get_ref()));
+            } else {
+                return Err(RunError(
+                    text.error(spec, format!("{file}: {u}; map these codes or set unknown = \"unknown\"")),
+                ));
+            }
+        }
+        meta_variables.insert(name.get_ref().clone(), spec.get_ref().column().to_string());
+        frame.push(name.get_ref().clone(), column);
+        mappings.insert(name.get_ref().clone(), mapping);
+    }
+    if frame.column("overcrowded").is_none() {
+        if let Some(c) = derive_overcrowded(&frame) {
+            frame.push("overcrowded", c);
+        }
+    }
+    let mut breakdowns = Vec::new();
+    let mut definitions = BTreeMap::new();
+    for b in Breakdown::ALL {
+        let requested = wanted.as_ref().is_none_or(|w| w.contains(&b));
+        if !requested {
+            continue;
+        }
+        let available = b.needs().iter().all(|v| frame.column(v).is_some());
+        if !available {
+            if wanted.is_some() {
+                return Err(data_error(format!(
+                    "source '{}': breakdown '{}' needs the variable(s) {}",
+                    source.name.get_ref(),
+                    b.code(),
+                    b.needs().join(", ")
+                )));
+            }
+            continue;
+        }
+        let column = derive_groups(&frame, b, country).expect("variables present");
+        frame.push(b.column(), column);
+        let used: Vec<(&str, &Mapping)> = b.needs().iter().map(|v| (*v, &mappings[*v])).collect();
+        definitions.insert(b, definition_id(b, country, &used));
+        breakdowns.push(b);
+    }
+    if breakdowns.is_empty() {
+        return Err(data_error(format!(
+            "source '{}' maps none of country_birth or citizenship: no migrant group can be formed",
+            source.name.get_ref()
+        )));
+    }
+
+    // Years.
+    let years = match (&source.year, &source.year_column) {
+        (Some(y), None) => Grouping { codes: vec![0; raw.n_rows()], labels: vec![y.get_ref().to_string()] },
+        (None, Some(c)) => {
+            let g = Grouping::of_column(raw.column(c.get_ref()).expect("column was read"));
+            if let Some(i) = g.codes.iter().position(|&c| c == MISSING_CODE) {
+                return Err(data_error(format!("{file}: row {}: the year ('{}') is missing", i + 1, c.get_ref())));
+            }
+            g
+        }
+        _ => return Err(RunError(text.error(&source.name, "give exactly one of year or year_column"))),
+    };
+
+    // Areas at every level.
+    let geo_column = frame.column("geo").expect("geo is mapped");
+    let mut geo = Vec::new();
+    for k in 0..levels.len() {
+        let column = hierarchy.codes_at(geo_column, k).map_err(|e| data_error(format!("{file}: {e}")))?;
+        geo.push(Grouping::of_column(&column));
+    }
+
+    // Design.
+    fn named<'a>(raw: &'a Frame, c: &'a Text) -> NamedColumn<'a> {
+        NamedColumn { name: c.get_ref(), column: raw.column(c.get_ref()).expect("column was read") }
+    }
+    let design = if let Some(reptype) = &d.reptype {
+        let rep_type = match reptype.get_ref().as_str() {
+            "brr" => RepType::Brr,
+            "fay" => RepType::Fay,
+            "jk1" => RepType::Jk1,
+            "jkn" => RepType::Jkn,
+            "bootstrap" => RepType::Bootstrap,
+            other => {
+                return Err(RunError(
+                    text.error(reptype, format!("unknown reptype '{other}' (brr, fay, jk1, jkn, bootstrap)")),
+                ))
+            }
+        };
+        Design::replicate(&ReplicateSpec {
+            weights: named(&raw, &d.weights),
+            replicates: replicate_columns
+                .iter()
+                .map(|c| NamedColumn { name: c, column: raw.column(c).expect("column was read") })
+                .collect(),
+            rep_type,
+            rho: d.rho,
+            scale: d.scale,
+            rscales: d.rscales.clone(),
+            mse: d.mse,
+        })
+    } else {
+        let lonely_psu = match d.lonely_psu.as_ref().map(|l| l.get_ref().as_str()) {
+            None | Some("fail") => LonelyPsu::Fail,
+            Some("remove") => LonelyPsu::Remove,
+            Some("adjust") => LonelyPsu::Adjust,
+            Some("average") => LonelyPsu::Average,
+            Some("certainty") => LonelyPsu::Certainty,
+            Some(other) => {
+                return Err(RunError(text.error(
+                    d.lonely_psu.as_ref().expect("given"),
+                    format!("unknown lonely_psu '{other}' (fail, remove, adjust, average, certainty)"),
+                )))
+            }
+        };
+        Design::linear(
+            raw.n_rows(),
+            &LinearSpec {
+                weights: Some(named(&raw, &d.weights)),
+                strata: d.strata.as_ref().map(|c| named(&raw, c)),
+                ids: d.ids.as_ref().map(|c| named(&raw, c)),
+                fpc: d.fpc.as_ref().map(|c| named(&raw, c)),
+                nest: d.nest,
+                lonely_psu,
+            },
+        )
+    }
+    .map_err(|e| data_error(format!("{file}: {e}")))?;
+
+    let total: f64 = design.weights().iter().sum();
+    for level in levels {
+        report.population_by_level.insert(level.clone(), total);
+    }
+    let summary = design.summary();
+    let meta = SourceMeta {
+        name: source.name.get_ref().clone(),
+        file: source.file.get_ref().clone(),
+        rows: raw.n_rows(),
+        years: years.labels.clone(),
+        design: format!(
+            "{} design, {} strata, {} PSUs, {} replicates, {} degrees of freedom",
+            summary.kind, summary.n_strata, summary.n_psu, summary.n_replicates, summary.df
+        ),
+        variables: meta_variables,
+    };
+    let _ = config;
+    Ok(Prepared { frame, design, years, geo, levels: levels.to_vec(), breakdowns, definitions, meta })
+}
+
+/// Minimal matcher for replicate-weight column patterns: a regular
+/// expression of the form `prefix[0-9]+` or `prefix.*`, or a literal prefix.
+fn regex_lite(pattern: &str) -> std::result::Result<impl Fn(&str) -> bool, String> {
+    let (prefix, rest) = match pattern.find(['[', '.', '*', '+', '\\', '(']) {
+        Some(i) => (&pattern[..i], &pattern[i..]),
+        None => (pattern, ""),
+    };
+    let prefix = prefix.trim_start_matches('^').to_string();
+    let digits = match rest.trim_end_matches('$') {
+        "" => false,
+        "[0-9]+" | "\\d+" => true,
+        ".*" | ".+" => false,
+        other => return Err(format!("unsupported pattern '{other}': use PREFIX[0-9]+ or PREFIX.*")),
+    };
+    Ok(move |name: &str| {
+        name.strip_prefix(prefix.as_str())
+            .is_some_and(|tail| !digits || (!tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit())))
+    })
+}
+
+fn mapping_of(spec: &toml::Spanned<VariableSpec>, text: &crate::config::Source, base: &Path) -> Result<Mapping> {
+    let VariableSpec::Mapped(m) = spec.get_ref() else { return Ok(Mapping::default()) };
+    let mut codes = BTreeMap::new();
+    for (from, to) in &m.codes {
+        let to = match to {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => urbis_core::frame::format_number(*f),
+            toml::Value::Boolean(b) => u8::from(*b).to_string(),
+            other => {
+                return Err(RunError(
+                    text.error(spec, format!("code '{from}' maps to {}, not a code", other.type_str())),
+                ))
+            }
+        };
+        codes.insert(from.clone(), to);
+    }
+    if let Some(table) = &m.table {
+        let (from, to) = match (&m.from, &m.to) {
+            (Some(f), Some(t)) => (f.clone(), t.clone()),
+            _ => return Err(RunError(text.error(spec, "a mapping table needs `from` and `to` column names"))),
+        };
+        let path = base.join(table);
+        let options = ReadOptions {
+            columns: vec![from.clone(), to.clone()],
+            types: [(from.clone(), ColumnType::Text), (to.clone(), ColumnType::Text)].into(),
+            missing: vec![],
+            ..Default::default()
+        };
+        let frame = read_table(&path, &options).map_err(|e| RunError(text.error(spec, e.to_string())))?;
+        let (f, t) = (frame.column(&from).expect("read"), frame.column(&to).expect("read"));
+        for i in 0..frame.n_rows() {
+            codes.insert(f.display(i).trim().to_string(), t.display(i).trim().to_string());
+        }
+    }
+    let keep_unknown = match m.unknown.as_deref() {
+        None | Some("error") => false,
+        Some("unknown") => true,
+        Some(other) => {
+            return Err(RunError(text.error(spec, format!("unknown = '{other}': use \"error\" or \"unknown\""))))
+        }
+    };
+    Ok(Mapping { codes, keep_unknown })
+}
+
+fn missing_variables(indicator: &Selected, frame: &Frame) -> Option<Vec<String>> {
+    let def = &indicator.def;
+    if def.kind == Kind::Register {
+        return None;
+    }
+    let mut needed: Vec<String> = Vec::new();
+    for e in [&def.population, &def.numerator] {
+        if def.kind != Kind::Share && std::ptr::eq(e, &def.numerator) {
+            continue;
+        }
+        if let Ok(expr) = Expr::parse(e) {
+            needed.extend(expr.variables().into_iter().map(str::to_string));
+        }
+    }
+    if !def.variable.is_empty() {
+        needed.push(def.variable.clone());
+    }
+    let missing: BTreeSet<String> = needed.into_iter().filter(|v| frame.column(v).is_none()).collect();
+    (!missing.is_empty()).then(|| missing.into_iter().collect())
+}
+
+fn describe_definition(breakdown: &Breakdown, country: &str) -> String {
+    match breakdown {
+        Breakdown::CountryOfBirth => format!(
+            "Groups by country of birth relative to {country}: NAT born in {country}, EU27_2020_FOR born in another EU member state, NEU27_2020_FOR born outside the EU, FOR all foreign-born"
+        ),
+        Breakdown::Citizenship => format!(
+            "Groups by citizenship relative to {country}: NAT citizens of {country}, EU27_2020_FOR citizens of another EU member state, NEU27_2020_FOR non-EU citizens, FOR all foreign citizens"
+        ),
+        Breakdown::Generation => "Generations: 1GEN foreign-born, 2GEN native-born with at least one foreign-born parent (2GEN_ONE one, 2GEN_BOTH both), NAT native-born with native-born parents".into(),
+        Breakdown::Residence => "Duration of residence of the foreign-born: FOR_LT5Y fewer than 5 years, FOR_GE5Y 5 years or more; NAT native-born".into(),
+    }
+}
+
+fn indicator_meta(d: &Indicator) -> IndicatorMeta {
+    IndicatorMeta {
+        id: d.id.clone(),
+        label: d.label.clone(),
+        family: d.family.clone(),
+        population: d.population.clone(),
+        numerator: d.numerator.clone(),
+        variable: d.variable.clone(),
+        statistic: format!("{:?}", d.kind).to_lowercase(),
+        unit: d.unit.clone(),
+        gap: match d.gap {
+            Gap::Difference => "difference".into(),
+            Gap::Ratio => "ratio".into(),
+        },
+        source_type: d.source.clone(),
+        reference: d.reference.clone(),
+    }
+}
+
+/// (year code, area code, group label) of a domain.
+type DomainKey = (u32, u32, String);
+
+/// Domains (year × area × group) as one grouping; rows outside the
+/// population or without a group belong to none.
+struct Domains {
+    grouping: Grouping,
+    /// (year code, area code, group label) of each domain.
+    keys: Vec<(u32, u32, String)>,
+}
+
+fn domains(
+    years: &Grouping,
+    geo: &Grouping,
+    groups: Option<&TextColumn>,
+    merge: &[(&str, &str)],
+    keep: &[&str],
+    population: &[Truth],
+) -> Domains {
+    let n = population.len();
+    // Group label of each text code after merging.
+    let group_of: Vec<Option<String>> = match groups {
+        None => vec![],
+        Some(t) => t
+            .levels
+            .iter()
+            .map(|l| {
+                let merged = merge.iter().find(|(from, _)| from == l).map_or(l.as_str(), |(_, to)| to);
+                keep.contains(&merged).then(|| merged.to_string())
+            })
+            .collect(),
+    };
+    let mut index: HashMap<(u32, u32, String), u32> = HashMap::new();
+    let mut keys: Vec<(u32, u32, String)> = Vec::new();
+    let mut codes = Vec::with_capacity(n);
+    for (i, truth) in population.iter().enumerate() {
+        let (y, g) = (years.codes[i], geo.codes[i]);
+        let group = match groups {
+            None => Some(TOTAL.to_string()),
+            Some(t) => match t.codes[i] {
+                MISSING_CODE => None,
+                c => group_of[c as usize].clone(),
+            },
+        };
+        let code = match (truth, group) {
+            (Truth::True, Some(group)) if y != MISSING_CODE && g != MISSING_CODE => {
+                let key = (y, g, group);
+                match index.get(&key) {
+                    Some(&c) => c,
+                    None => {
+                        let c = keys.len() as u32;
+                        index.insert(key.clone(), c);
+                        keys.push(key);
+                        c
+                    }
+                }
+            }
+            _ => MISSING_CODE,
+        };
+        codes.push(code);
+    }
+    let labels = vec![String::new(); keys.len()];
+    Domains { grouping: Grouping { codes, labels }, keys }
+}
+
+/// The rows of one indicator for one source.
+fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<IndicatorRow>> {
+    let population = Expr::parse(&def.population)
+        .and_then(|e| e.evaluate(&p.frame))
+        .map_err(|e| data_error(format!("indicator {}: population: {e}", def.id)))?;
+    let mut work = Frame::new(p.frame.source.clone(), p.frame.n_rows());
+    let (stat, scale, gap_stat) = match def.kind {
+        Kind::Share => {
+            let numerator = Expr::parse(&def.numerator)
+                .and_then(|e| e.evaluate(&p.frame))
+                .map_err(|e| data_error(format!("indicator {}: numerator: {e}", def.id)))?;
+            let values = numerator
+                .iter()
+                .map(|t| match t {
+                    Truth::True => 1.0,
+                    Truth::False => 0.0,
+                    Truth::Unknown => f64::NAN,
+                })
+                .collect();
+            work.push("value", Column::Number(values));
+            (Statistic::Mean("value".into()), 100.0, None)
+        }
+        Kind::GroupShare => {
+            work.push("value", Column::Number(vec![1.0; p.frame.n_rows()]));
+            (Statistic::Mean("value".into()), 100.0, None)
+        }
+        Kind::Mean | Kind::Median | Kind::Arpr | Kind::MedianRatio => {
+            let column = p.frame.column(&def.variable).expect("checked").clone();
+            if matches!(column, Column::Text(_)) {
+                return Err(data_error(format!("indicator {}: variable '{}' is not numeric", def.id, def.variable)));
+            }
+            work.push("value", column);
+            match def.kind {
+                Kind::Mean => (Statistic::Mean("value".into()), 1.0, None),
+                Kind::Median => (
+                    Statistic::Quantile { variable: "value".into(), p: 0.5 },
+                    1.0,
+                    Some(Statistic::Median("value".into())),
+                ),
+                Kind::Arpr => (Statistic::Arpr("value".into()), 100.0, None),
+                _ => (Statistic::Median("value".into()), 1.0, None),
+            }
+        }
+        Kind::Register => unreachable!("register indicators are computed from counts"),
+    };
+    let options = Options { level, ..Options::default() };
+    let estimate = |domains: Grouping, stat: &Statistic| -> Result<Vec<Option<DomainValue>>> {
+        let mut out = estimate_domains(&work, &p.design, domains, stat, &options)
+            .map_err(|e| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id)))?;
+        Ok(out.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+    };
+    let finish = |v: &DomainValue| -> Result<Estimate> {
+        v.finish(&p.design, level).map_err(|e| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id)))
+    };
+    let mut rows = Vec::new();
+    for (k, level_name) in p.levels.iter().enumerate() {
+        let geo = &p.geo[k];
+        // TOTAL per area, shared by every breakdown.
+        let total = domains(&p.years, geo, None, &[], &[], &population);
+        let total_values =
+            if def.kind == Kind::GroupShare { Vec::new() } else { estimate(total.grouping.clone(), &stat)? };
+        let total_for_ratio = if def.kind == Kind::MedianRatio { total_values.clone() } else { Vec::new() };
+        let total_index: HashMap<(u32, u32), usize> =
+            total.keys.iter().enumerate().map(|(d, (y, g, _))| ((*y, *g), d)).collect();
+        for &b in &p.breakdowns {
+            let Some(Column::Text(groups)) = p.frame.column(&b.column()) else { continue };
+            let definition = p.definitions[&b].clone();
+            let mut values: BTreeMap<(u32, u32, String), (DomainValue, Option<DomainValue>)> = BTreeMap::new();
+            for partition in b.partitions() {
+                let d = domains(&p.years, geo, Some(groups), &partition.merge, &partition.groups, &population);
+                if def.kind == Kind::GroupShare {
+                    // Share of each group in the area's population: a proportion
+                    // of the group variable within the area domain.
+                    let prop = group_shares(&work, p, &d, &total, &options)?;
+                    for (key, v) in prop {
+                        values.entry(key).or_insert((v, None));
+                    }
+                    continue;
+                }
+                let published = estimate(d.grouping.clone(), &stat)?;
+                let for_gaps = match &gap_stat {
+                    Some(s) => Some(estimate(d.grouping.clone(), s)?),
+                    None => None,
+                };
+                for (i, key) in d.keys.iter().enumerate() {
+                    let Some(mut v) = published[i].clone() else { continue };
+                    if def.kind == Kind::MedianRatio {
+                        let Some(&t) = total_index.get(&(key.0, key.1)) else { continue };
+                        let Some(denominator) = &total_for_ratio[t] else { continue };
+                        let Some(r) = v.ratio(denominator) else { continue };
+                        v = r;
+                    }
+                    let gap_value = for_gaps.as_ref().and_then(|g| g[i].clone());
+                    values.entry(key.clone()).or_insert((v, gap_value));
+                }
+            }
+            // Publish values, then gaps to NAT.
+            for ((y, g, group), (v, _)) in &values {
+                rows.push(row(
+                    def,
+                    p,
+                    level_name,
+                    *y,
+                    *g,
+                    b,
+                    group,
+                    Measure::Value,
+                    &def.unit,
+                    &finish(v)?,
+                    v.n(),
+                    &definition,
+                    None,
+                ));
+            }
+            if def.kind != Kind::GroupShare {
+                for (&(y, g), &t) in &total_index {
+                    let Some(v) = &total_values[t] else { continue };
+                    let v = if def.kind == Kind::MedianRatio {
+                        match v.ratio(v) {
+                            Some(r) => r,
+                            None => continue,
+                        }
+                    } else {
+                        v.clone()
+                    };
+                    rows.push(row(
+                        def,
+                        p,
+                        level_name,
+                        y,
+                        g,
+                        b,
+                        TOTAL,
+                        Measure::Value,
+                        &def.unit,
+                        &finish(&v)?,
+                        v.n(),
+                        &definition,
+                        None,
+                    ));
+                }
+            }
+            for ((y, g, group), (v, gv)) in &values {
+                if group == NAT || def.kind == Kind::GroupShare {
+                    continue;
+                }
+                let Some((nat, nat_gap)) = values.get(&(*y, *g, NAT.to_string())) else { continue };
+                let (a, b_) = match (gv, nat_gap) {
+                    (Some(x), Some(y)) => (x, y),
+                    _ => (v, nat),
+                };
+                let (gap, measure, unit, null) = match def.gap {
+                    Gap::Difference => (a.minus(b_), Measure::GapDifference, gap_unit(&def.unit), 0.0),
+                    Gap::Ratio => (a.ratio(b_), Measure::GapRatio, "RT".to_string(), 1.0),
+                };
+                let Some(gap) = gap else { continue };
+                let e = finish(&gap)?;
+                let significant =
+                    (e.ci_low.is_finite() && e.ci_high.is_finite()).then_some(e.ci_low > null || e.ci_high < null);
+                rows.push(row(
+                    def,
+                    p,
+                    level_name,
+                    *y,
+                    *g,
+                    b,
+                    group,
+                    measure,
+                    &unit,
+                    &e,
+                    gap.n(),
+                    &definition,
+                    significant,
+                ));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn gap_unit(unit: &str) -> String {
+    if unit == "PC" {
+        "PP".into()
+    } else {
+        unit.to_string()
+    }
+}
+
+/// Percentage of each area's population (within the indicator's population)
+/// in each group of a partition.
+fn group_shares(
+    work: &Frame,
+    p: &Prepared,
+    groups: &Domains,
+    areas: &Domains,
+    options: &Options,
+) -> Result<Vec<(DomainKey, DomainValue)>> {
+    // Membership of each group as 0/1 columns, estimated as means over the area domain.
+    let mut out = Vec::new();
+    let labels: BTreeSet<&String> = groups.keys.iter().map(|k| &k.2).collect();
+    for label in labels {
+        let member: Vec<f64> = groups
+            .grouping
+            .codes
+            .iter()
+            .map(|&c| if c != MISSING_CODE && &groups.keys[c as usize].2 == label { 1.0 } else { 0.0 })
+            .collect();
+        let mut frame = Frame::new(work.source.clone(), work.n_rows());
+        frame.push("member", Column::Number(member));
+        let values =
+            estimate_domains(&frame, &p.design, areas.grouping.clone(), &Statistic::Mean("member".into()), options)
+                .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
+                .remove(0)
+                .values;
+        for (d, v) in values.into_iter().enumerate() {
+            if let Some(v) = v {
+                let (y, g, _) = &areas.keys[d];
+                out.push(((*y, *g, label.clone()), v.scaled(100.0)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    def: &Indicator,
+    p: &Prepared,
+    level: &str,
+    year: u32,
+    geo_code: u32,
+    breakdown: Breakdown,
+    group: &str,
+    measure: Measure,
+    unit: &str,
+    e: &Estimate,
+    n: u64,
+    definition: &str,
+    significant: Option<bool>,
+) -> IndicatorRow {
+    let k = p.levels.iter().position(|l| l == level).expect("level");
+    IndicatorRow {
+        indicator: def.id.clone(),
+        geo: p.geo[k].labels[geo_code as usize].clone(),
+        geo_level: level.to_string(),
+        time: p.years.labels[year as usize].clone(),
+        breakdown: breakdown.code().to_string(),
+        group: group.to_string(),
+        measure,
+        unit: unit.to_string(),
+        estimate: e.estimate,
+        se: e.se,
+        ci_low: e.ci_low,
+        ci_high: e.ci_high,
+        n,
+        flag: String::new(),
+        conf_status: "F".into(),
+        method: if def.kind == Kind::Register { "register".into() } else { "direct".into() },
+        definition: definition.to_string(),
+        significant,
+    }
+}

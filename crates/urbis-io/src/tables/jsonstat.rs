@@ -1,0 +1,248 @@
+//! The indicator table as a JSON-stat 2.0 dataset (<https://json-stat.org/full/>).
+//!
+//! The cube has the dimensions [`DIMENSIONS`] (`id`), each with its categories
+//! in order of first appearance in the rows (`category.index`, an object code →
+//! position) and their labels (`category.label`: from [`DatasetMeta::labels`]
+//! where given, else the code). `size` holds the number of categories per
+//! dimension, and `value` is the dense array of all cells in row-major order
+//! (the last dimension, `unit`, varies fastest): cell
+//! `Σ position_d × Π_{e>d} size_e`. A cell without a row, or whose figure is
+//! not published (NaN estimate, or `conf_status` other than `F`), is `null`.
+//!
+//! `status` (omitted when empty) is an object keyed by cell index giving the
+//! row's flag, with `c` in front when the figure is confidential
+//! (`conf_status` `C` or `D`) and the flag has no `c` yet.
+//!
+//! `extension` carries dense arrays aligned with `value`, `null` where a cell
+//! has no row or the field is empty: `se`, `ci_low`, `ci_high` (also `null`
+//! for unpublished figures, as they would reveal them), `n`, `conf_status`,
+//! `method`, `definition`, plus `geo_level` and `significant`.
+//!
+//! `role` marks `time` and `geo`. Two rows for the same cell are an error, and
+//! so is a cube of more than [`MAX_CELLS`] cells (split the table, e.g. by indicator).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use urbis_core::IndicatorRow;
+
+use super::{is_confidential, is_published, render_error};
+use crate::error::Result;
+
+/// The dimensions of the cube, in order (`id`).
+pub const DIMENSIONS: [&str; 7] = ["indicator", "geo", "time", "breakdown", "group", "measure", "unit"];
+
+/// Labels of the dimensions themselves.
+const DIMENSION_LABELS: [&str; 7] =
+    ["Indicator", "Geographic area", "Time", "Breakdown", "Population group", "Measure", "Unit of measure"];
+
+/// The largest cube rendered (cells of the dense arrays).
+pub const MAX_CELLS: usize = 10_000_000;
+
+const FORMAT: &str = "JSON-stat";
+
+/// Dataset-level metadata of a JSON-stat dataset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatasetMeta {
+    /// Title of the dataset (`label`); left out when empty.
+    pub label: String,
+    /// Producer of the figures (`source`); left out when empty.
+    pub source: String,
+    /// Date of the last update, ISO 8601 (`updated`); left out when empty.
+    pub updated: String,
+    /// Category labels by dimension id (see [`DIMENSIONS`]) and code.
+    pub labels: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A JSON object whose members keep their insertion order.
+struct Ordered<K, V>(Vec<(K, V)>);
+
+impl<K: Serialize, V: Serialize> Serialize for Ordered<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<K, V> Ordered<K, V> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Serialize)]
+struct Dataset<'a> {
+    version: &'static str,
+    class: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    label: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    source: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    updated: &'a str,
+    id: [&'static str; 7],
+    size: Vec<usize>,
+    role: Role,
+    dimension: Ordered<&'static str, Dimension<'a>>,
+    value: Vec<Option<f64>>,
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    status: Ordered<String, String>,
+    extension: Extension<'a>,
+}
+
+#[derive(Serialize)]
+struct Role {
+    time: [&'static str; 1],
+    geo: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+struct Dimension<'a> {
+    label: &'static str,
+    category: Category<'a>,
+}
+
+#[derive(Serialize)]
+struct Category<'a> {
+    index: Ordered<&'a str, usize>,
+    label: Ordered<&'a str, &'a str>,
+}
+
+#[derive(Serialize)]
+struct Extension<'a> {
+    se: Vec<Option<f64>>,
+    ci_low: Vec<Option<f64>>,
+    ci_high: Vec<Option<f64>>,
+    n: Vec<Option<u64>>,
+    conf_status: Vec<Option<&'a str>>,
+    method: Vec<Option<&'a str>>,
+    definition: Vec<Option<&'a str>>,
+    geo_level: Vec<Option<&'a str>>,
+    significant: Vec<Option<bool>>,
+}
+
+fn code(row: &IndicatorRow, dimension: usize) -> &str {
+    match dimension {
+        0 => &row.indicator,
+        1 => &row.geo,
+        2 => &row.time,
+        3 => &row.breakdown,
+        4 => &row.group,
+        5 => row.measure.code(),
+        _ => &row.unit,
+    }
+}
+
+fn finite(x: f64) -> Option<f64> {
+    Some(x).filter(|x| x.is_finite())
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
+/// Renders the rows as a JSON-stat 2.0 dataset (compact UTF-8 JSON).
+pub fn render(rows: &[IndicatorRow], meta: &DatasetMeta) -> Result<Vec<u8>> {
+    // Categories of each dimension in order of first appearance.
+    let mut categories: Vec<Vec<&str>> = vec![Vec::new(); DIMENSIONS.len()];
+    let mut positions: Vec<HashMap<&str, usize>> = vec![HashMap::new(); DIMENSIONS.len()];
+    for row in rows {
+        for (d, (cats, pos)) in categories.iter_mut().zip(&mut positions).enumerate() {
+            let c = code(row, d);
+            pos.entry(c).or_insert_with(|| {
+                cats.push(c);
+                cats.len() - 1
+            });
+        }
+    }
+    let size: Vec<usize> = categories.iter().map(Vec::len).collect();
+    let cells =
+        size.iter().try_fold(1usize, |acc, &s| acc.checked_mul(s)).filter(|&c| c <= MAX_CELLS).ok_or_else(|| {
+            render_error(
+                FORMAT,
+                format!(
+                    "the cube {} has more than {MAX_CELLS} cells for {} rows; split the table (e.g. by indicator)",
+                    size.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" × "),
+                    rows.len()
+                ),
+            )
+        })?;
+    let mut strides = vec![1usize; size.len()];
+    for d in (0..size.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * size[d + 1];
+    }
+
+    let mut value = vec![None; cells];
+    let mut extension = Extension {
+        se: vec![None; cells],
+        ci_low: vec![None; cells],
+        ci_high: vec![None; cells],
+        n: vec![None; cells],
+        conf_status: vec![None; cells],
+        method: vec![None; cells],
+        definition: vec![None; cells],
+        geo_level: vec![None; cells],
+        significant: vec![None; cells],
+    };
+    let mut filled = vec![false; cells];
+    let mut status = Vec::new();
+    for row in rows {
+        let cell: usize = (0..DIMENSIONS.len()).map(|d| positions[d][code(row, d)] * strides[d]).sum();
+        if std::mem::replace(&mut filled[cell], true) {
+            let key: Vec<String> =
+                (0..DIMENSIONS.len()).map(|d| format!("{}={}", DIMENSIONS[d], code(row, d))).collect();
+            return Err(render_error(FORMAT, format!("two rows for the same cell ({})", key.join(", "))));
+        }
+        let published = is_published(row);
+        if published {
+            value[cell] = finite(row.estimate);
+            extension.se[cell] = finite(row.se);
+            extension.ci_low[cell] = finite(row.ci_low);
+            extension.ci_high[cell] = finite(row.ci_high);
+        }
+        extension.n[cell] = Some(row.n);
+        extension.conf_status[cell] = non_empty(&row.conf_status);
+        extension.method[cell] = non_empty(&row.method);
+        extension.definition[cell] = non_empty(&row.definition);
+        extension.geo_level[cell] = non_empty(&row.geo_level);
+        extension.significant[cell] = row.significant;
+        let flag = row.flag.trim();
+        let code =
+            if is_confidential(&row.conf_status) && !flag.contains('c') { format!("c{flag}") } else { flag.into() };
+        if !code.is_empty() {
+            status.push((cell, code));
+        }
+    }
+    status.sort_by_key(|&(cell, _)| cell);
+
+    let dimension = DIMENSIONS
+        .iter()
+        .zip(DIMENSION_LABELS)
+        .zip(&categories)
+        .map(|((&id, label), cats)| {
+            let names = meta.labels.get(id);
+            let index = cats.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+            let labels = cats.iter().map(|&c| (c, names.and_then(|m| m.get(c)).map_or(c, String::as_str))).collect();
+            (id, Dimension { label, category: Category { index: Ordered(index), label: Ordered(labels) } })
+        })
+        .collect();
+    let dataset = Dataset {
+        version: "2.0",
+        class: "dataset",
+        label: &meta.label,
+        source: &meta.source,
+        updated: &meta.updated,
+        id: DIMENSIONS,
+        size,
+        role: Role { time: ["time"], geo: ["geo"] },
+        dimension: Ordered(dimension),
+        value,
+        status: Ordered(status.into_iter().map(|(cell, code)| (cell.to_string(), code)).collect()),
+        extension,
+    };
+    serde_json::to_vec(&dataset).map_err(|e| render_error(FORMAT, e))
+}
