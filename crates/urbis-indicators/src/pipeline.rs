@@ -170,6 +170,18 @@ pub fn run(
                     ));
                 }
                 None if indicator.def.kind == Kind::Register => {}
+                None if population_is_empty(&indicator.def, &prepared.frame) => {
+                    let message = format!(
+                        "indicator '{}': no row of source '{}' is in its population ({})",
+                        indicator.def.id,
+                        source.name.get_ref(),
+                        indicator.def.population
+                    );
+                    if indicator.explicit {
+                        return Err(RunError(text.error(&indicator.at, message)));
+                    }
+                    report.skipped.push(message);
+                }
                 None => rows.extend(compute_indicator(&indicator.def, &prepared, config.project.level)?),
             }
             done += 1;
@@ -642,6 +654,12 @@ fn missing_variables(indicator: &Selected, frame: &Frame) -> Option<Vec<String>>
     }
     let missing: BTreeSet<String> = needed.into_iter().filter(|v| frame.column(v).is_none()).collect();
     (!missing.is_empty()).then(|| missing.into_iter().collect())
+}
+
+/// Whether no row meets the indicator's population condition (for example
+/// an age band outside the ages in the data).
+fn population_is_empty(def: &Indicator, frame: &Frame) -> bool {
+    Expr::parse(&def.population).and_then(|e| e.evaluate(frame)).is_ok_and(|truth| !truth.contains(&Truth::True))
 }
 
 fn describe_definition(breakdown: &Breakdown, country: &str) -> String {
