@@ -11,7 +11,7 @@ use serde::Serialize;
 use urbis_core::{Column, Estimate, Frame, IndicatorRow, Measure, TextColumn, MISSING_CODE};
 use urbis_io::{read_table, ColumnType, ReadOptions};
 use urbis_survey::{
-    estimate_domains, Design, DomainValue, Grouping, LinearSpec, LonelyPsu, NamedColumn, Options, RepType,
+    estimate_domain_sets, Design, DomainValue, Grouping, LinearSpec, LonelyPsu, NamedColumn, Options, RepType,
     ReplicateSpec, Statistic,
 };
 
@@ -759,150 +759,129 @@ fn domains(
     Domains { grouping: Grouping { codes, labels }, keys }
 }
 
-/// The rows of one indicator for one source.
+/// What one set of domains of an indicator's pass stands for.
+#[derive(Debug, Clone, Copy)]
+enum SetRole {
+    /// Every area of a level (the TOTAL group).
+    Total { level: usize },
+    /// The groups of one partition of a breakdown, in every area of a level.
+    Groups { level: usize, breakdown: Breakdown },
+}
+
+/// The rows of one indicator for one source: one estimation over every
+/// area level × group partition, then values and gaps to natives.
 fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<IndicatorRow>> {
     let population = Expr::parse(&def.population)
         .and_then(|e| e.evaluate(&p.frame))
         .map_err(|e| data_error(format!("indicator {}: population: {e}", def.id)))?;
-    let mut work = Frame::new(p.frame.source.clone(), p.frame.n_rows());
-    let (stat, scale, gap_stat) = match def.kind {
-        Kind::Share => {
-            let numerator = Expr::parse(&def.numerator)
-                .and_then(|e| e.evaluate(&p.frame))
-                .map_err(|e| data_error(format!("indicator {}: numerator: {e}", def.id)))?;
-            let values = numerator
-                .iter()
-                .map(|t| match t {
-                    Truth::True => 1.0,
-                    Truth::False => 0.0,
-                    Truth::Unknown => f64::NAN,
-                })
-                .collect();
-            work.push("value", Column::Number(values));
-            (Statistic::Mean("value".into()), 100.0, None)
-        }
-        Kind::GroupShare => {
-            work.push("value", Column::Number(vec![1.0; p.frame.n_rows()]));
-            (Statistic::Mean("value".into()), 100.0, None)
-        }
-        Kind::Mean | Kind::Median | Kind::Arpr | Kind::MedianRatio => {
-            let column = p.frame.column(&def.variable).expect("checked").clone();
-            if matches!(column, Column::Text(_)) {
-                return Err(data_error(format!("indicator {}: variable '{}' is not numeric", def.id, def.variable)));
-            }
-            work.push("value", column);
-            match def.kind {
-                Kind::Mean => (Statistic::Mean("value".into()), 1.0, None),
-                Kind::Median => (
-                    Statistic::Quantile { variable: "value".into(), p: 0.5 },
-                    1.0,
-                    Some(Statistic::Median("value".into())),
-                ),
-                Kind::Arpr => (Statistic::Arpr("value".into()), 100.0, None),
-                _ => (Statistic::Median("value".into()), 1.0, None),
-            }
-        }
-        Kind::Register => unreachable!("register indicators are computed from counts"),
-    };
+    let (work, stat, scale, gap_stat) = indicator_inputs(def, p)?;
     let options = Options { level, ..Options::default() };
-    let estimate = |domains: Grouping, stat: &Statistic| -> Result<Vec<Option<DomainValue>>> {
-        let mut out = estimate_domains(&work, &p.design, domains, stat, &options)
-            .map_err(|e| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id)))?;
-        Ok(out.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
-    };
-    let finish = |v: &DomainValue| -> Result<Estimate> {
-        v.finish(&p.design, level).map_err(|e| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id)))
-    };
-    let mut rows = Vec::new();
-    for (k, level_name) in p.levels.iter().enumerate() {
-        let geo = &p.geo[k];
-        // TOTAL per area, shared by every breakdown.
-        let total = domains(&p.years, geo, None, &[], &[], &population);
-        let total_values =
-            if def.kind == Kind::GroupShare { Vec::new() } else { estimate(total.grouping.clone(), &stat)? };
-        let total_for_ratio = if def.kind == Kind::MedianRatio { total_values.clone() } else { Vec::new() };
-        let total_index: HashMap<(u32, u32), usize> =
-            total.keys.iter().enumerate().map(|(d, (y, g, _))| ((*y, *g), d)).collect();
+
+    // Every set of domains of this indicator.
+    let mut roles = Vec::new();
+    let mut sets: Vec<Domains> = Vec::new();
+    for k in 0..p.levels.len() {
+        roles.push(SetRole::Total { level: k });
+        sets.push(domains(&p.years, &p.geo[k], None, &[], &[], &population));
         for &b in &p.breakdowns {
             let Some(Column::Text(groups)) = p.frame.column(&b.column()) else { continue };
-            let definition = p.definitions[&b].clone();
-            let mut values: BTreeMap<(u32, u32, String), (DomainValue, Option<DomainValue>)> = BTreeMap::new();
             for partition in b.partitions() {
-                let d = domains(&p.years, geo, Some(groups), &partition.merge, &partition.groups, &population);
-                if def.kind == Kind::GroupShare {
-                    // Share of each group in the area's population: a proportion
-                    // of the group variable within the area domain.
-                    let prop = group_shares(&work, p, &d, &total, &options)?;
-                    for (key, v) in prop {
-                        values.entry(key).or_insert((v, None));
-                    }
-                    continue;
-                }
-                let published = estimate(d.grouping.clone(), &stat)?;
-                let for_gaps = match &gap_stat {
-                    Some(s) => Some(estimate(d.grouping.clone(), s)?),
-                    None => None,
-                };
-                for (i, key) in d.keys.iter().enumerate() {
-                    let Some(mut v) = published[i].clone() else { continue };
-                    if def.kind == Kind::MedianRatio {
-                        let Some(&t) = total_index.get(&(key.0, key.1)) else { continue };
-                        let Some(denominator) = &total_for_ratio[t] else { continue };
-                        let Some(r) = v.ratio(denominator) else { continue };
-                        v = r;
-                    }
-                    let gap_value = for_gaps.as_ref().and_then(|g| g[i].clone());
-                    values.entry(key.clone()).or_insert((v, gap_value));
+                roles.push(SetRole::Groups { level: k, breakdown: b });
+                sets.push(domains(&p.years, &p.geo[k], Some(groups), &partition.merge, &partition.groups, &population));
+            }
+        }
+    }
+    let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
+    let estimate = |stat: &Statistic| -> Result<Vec<Vec<Option<DomainValue>>>> {
+        let groupings = sets.iter().map(|d| d.grouping.clone()).collect();
+        Ok(estimate_domain_sets(&work, &p.design, groupings, stat, &options)
+            .map_err(fail)?
+            .into_iter()
+            .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+            .collect())
+    };
+    let values: Vec<Vec<Option<DomainValue>>> =
+        if def.kind == Kind::GroupShare { group_shares(p, &sets, &roles, &options)? } else { estimate(&stat)? };
+    let gap_values = match &gap_stat {
+        Some(s) => Some(estimate(s)?),
+        None => None,
+    };
+    let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
+
+    // TOTAL of each (year, area) per level, for ratios to the total.
+    let mut totals: HashMap<(usize, u32, u32), DomainValue> = HashMap::new();
+    for (s, role) in roles.iter().enumerate() {
+        if let SetRole::Total { level } = role {
+            for (d, key) in sets[s].keys.iter().enumerate() {
+                if let Some(v) = &values[s][d] {
+                    totals.insert((*level, key.0, key.1), v.clone());
                 }
             }
-            // Publish values, then gaps to NAT.
-            for ((y, g, group), (v, _)) in &values {
+        }
+    }
+    let mut rows = Vec::new();
+    // Per (level, breakdown): the group values (first partition wins for
+    // groups that appear in several), then TOTAL and gaps.
+    let mut by_breakdown: BTreeMap<(usize, Breakdown), BTreeMap<DomainKey, (DomainValue, Option<DomainValue>)>> =
+        BTreeMap::new();
+    for (s, role) in roles.iter().enumerate() {
+        let SetRole::Groups { level, breakdown } = *role else { continue };
+        let entry = by_breakdown.entry((level, breakdown)).or_default();
+        for (d, key) in sets[s].keys.iter().enumerate() {
+            let Some(mut v) = values[s][d].clone() else { continue };
+            if def.kind == Kind::MedianRatio {
+                let Some(total) = totals.get(&(level, key.0, key.1)) else { continue };
+                let Some(r) = v.ratio(total) else { continue };
+                v = r;
+            }
+            let gap = gap_values.as_ref().and_then(|g| g[s][d].clone());
+            entry.entry(key.clone()).or_insert((v, gap));
+        }
+    }
+    for ((k, b), values) in &by_breakdown {
+        let definition = &p.definitions[b];
+        for ((y, g, group), (v, _)) in values {
+            rows.push(row(
+                def,
+                p,
+                *k,
+                *y,
+                *g,
+                *b,
+                group,
+                Measure::Value,
+                &def.unit,
+                &finish(v)?,
+                v.n(),
+                definition,
+                None,
+            ));
+        }
+        if def.kind != Kind::GroupShare {
+            let mut areas: Vec<(&(usize, u32, u32), &DomainValue)> =
+                totals.iter().filter(|(key, _)| key.0 == *k).collect();
+            areas.sort_by_key(|(key, _)| **key);
+            for ((_, y, g), v) in areas {
+                let v = if def.kind == Kind::MedianRatio { v.ratio(v) } else { Some(v.clone()) };
+                let Some(v) = v else { continue };
                 rows.push(row(
                     def,
                     p,
-                    level_name,
+                    *k,
                     *y,
                     *g,
-                    b,
-                    group,
+                    *b,
+                    TOTAL,
                     Measure::Value,
                     &def.unit,
-                    &finish(v)?,
+                    &finish(&v)?,
                     v.n(),
-                    &definition,
+                    definition,
                     None,
                 ));
             }
-            if def.kind != Kind::GroupShare {
-                for (&(y, g), &t) in &total_index {
-                    let Some(v) = &total_values[t] else { continue };
-                    let v = if def.kind == Kind::MedianRatio {
-                        match v.ratio(v) {
-                            Some(r) => r,
-                            None => continue,
-                        }
-                    } else {
-                        v.clone()
-                    };
-                    rows.push(row(
-                        def,
-                        p,
-                        level_name,
-                        y,
-                        g,
-                        b,
-                        TOTAL,
-                        Measure::Value,
-                        &def.unit,
-                        &finish(&v)?,
-                        v.n(),
-                        &definition,
-                        None,
-                    ));
-                }
-            }
-            for ((y, g, group), (v, gv)) in &values {
-                if group == NAT || def.kind == Kind::GroupShare {
+            for ((y, g, group), (v, gv)) in values {
+                if group == NAT {
                     continue;
                 }
                 let Some((nat, nat_gap)) = values.get(&(*y, *g, NAT.to_string())) else { continue };
@@ -918,25 +897,53 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
                 let e = finish(&gap)?;
                 let significant =
                     (e.ci_low.is_finite() && e.ci_high.is_finite()).then_some(e.ci_low > null || e.ci_high < null);
-                rows.push(row(
-                    def,
-                    p,
-                    level_name,
-                    *y,
-                    *g,
-                    b,
-                    group,
-                    measure,
-                    &unit,
-                    &e,
-                    gap.n(),
-                    &definition,
-                    significant,
-                ));
+                rows.push(row(def, p, *k, *y, *g, *b, group, measure, &unit, &e, gap.n(), definition, significant));
             }
         }
     }
     Ok(rows)
+}
+
+/// The working frame of an indicator (its value column), the statistic that
+/// publishes it, the scale (100 for percentages) and, for medians, the
+/// linearised statistic used for gaps.
+fn indicator_inputs(def: &Indicator, p: &Prepared) -> Result<(Frame, Statistic, f64, Option<Statistic>)> {
+    let mut work = Frame::new(p.frame.source.clone(), p.frame.n_rows());
+    let value = || "value".to_string();
+    Ok(match def.kind {
+        Kind::Share => {
+            let numerator = Expr::parse(&def.numerator)
+                .and_then(|e| e.evaluate(&p.frame))
+                .map_err(|e| data_error(format!("indicator {}: numerator: {e}", def.id)))?;
+            let values = numerator
+                .iter()
+                .map(|t| match t {
+                    Truth::True => 1.0,
+                    Truth::False => 0.0,
+                    Truth::Unknown => f64::NAN,
+                })
+                .collect();
+            work.push("value", Column::Number(values));
+            (work, Statistic::Mean(value()), 100.0, None)
+        }
+        Kind::GroupShare => (work, Statistic::Mean(value()), 100.0, None),
+        Kind::Mean | Kind::Median | Kind::Arpr | Kind::MedianRatio => {
+            let column = p.frame.column(&def.variable).expect("checked").clone();
+            if matches!(column, Column::Text(_)) {
+                return Err(data_error(format!("indicator {}: variable '{}' is not numeric", def.id, def.variable)));
+            }
+            work.push("value", column);
+            match def.kind {
+                Kind::Mean => (work, Statistic::Mean(value()), 1.0, None),
+                Kind::Median => {
+                    (work, Statistic::Quantile { variable: value(), p: 0.5 }, 1.0, Some(Statistic::Median(value())))
+                }
+                Kind::Arpr => (work, Statistic::Arpr(value()), 100.0, None),
+                _ => (work, Statistic::Median(value()), 1.0, None),
+            }
+        }
+        Kind::Register => unreachable!("register indicators are computed from counts"),
+    })
 }
 
 fn gap_unit(unit: &str) -> String {
@@ -947,37 +954,37 @@ fn gap_unit(unit: &str) -> String {
     }
 }
 
-/// Percentage of each area's population (within the indicator's population)
-/// in each group of a partition.
+/// Percentage of each area's population (within the indicator's
+/// population) in each group: the ratio of the group's estimated population
+/// to the area's, both from one pass over every set of domains.
 fn group_shares(
-    work: &Frame,
     p: &Prepared,
-    groups: &Domains,
-    areas: &Domains,
+    sets: &[Domains],
+    roles: &[SetRole],
     options: &Options,
-) -> Result<Vec<(DomainKey, DomainValue)>> {
-    // Membership of each group as 0/1 columns, estimated as means over the area domain.
-    let mut out = Vec::new();
-    let labels: BTreeSet<&String> = groups.keys.iter().map(|k| &k.2).collect();
-    for label in labels {
-        let member: Vec<f64> = groups
-            .grouping
-            .codes
-            .iter()
-            .map(|&c| if c != MISSING_CODE && &groups.keys[c as usize].2 == label { 1.0 } else { 0.0 })
+) -> Result<Vec<Vec<Option<DomainValue>>>> {
+    let mut frame = Frame::new(p.frame.source.clone(), p.frame.n_rows());
+    frame.push("one", Column::Number(vec![1.0; p.frame.n_rows()]));
+    let groupings = sets.iter().map(|d| d.grouping.clone()).collect();
+    let sizes: Vec<Vec<Option<DomainValue>>> =
+        estimate_domain_sets(&frame, &p.design, groupings, &Statistic::Total("one".into()), options)
+            .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
+            .into_iter()
+            .map(|mut outputs| outputs.remove(0).values)
             .collect();
-        let mut frame = Frame::new(work.source.clone(), work.n_rows());
-        frame.push("member", Column::Number(member));
-        let values =
-            estimate_domains(&frame, &p.design, areas.grouping.clone(), &Statistic::Mean("member".into()), options)
-                .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
-                .remove(0)
-                .values;
-        for (d, v) in values.into_iter().enumerate() {
-            if let Some(v) = v {
-                let (y, g, _) = &areas.keys[d];
-                out.push(((*y, *g, label.clone()), v.scaled(100.0)));
-            }
+    let mut out: Vec<Vec<Option<DomainValue>>> = sets.iter().map(|d| vec![None; d.keys.len()]).collect();
+    for (s, role) in roles.iter().enumerate() {
+        let SetRole::Groups { level, .. } = *role else { continue };
+        let areas = roles
+            .iter()
+            .position(|r| matches!(r, SetRole::Total { level: l } if *l == level))
+            .expect("every level has its total");
+        let area_index: HashMap<(u32, u32), usize> =
+            sets[areas].keys.iter().enumerate().map(|(d, k)| ((k.0, k.1), d)).collect();
+        for (d, key) in sets[s].keys.iter().enumerate() {
+            let (Some(group), Some(&a)) = (&sizes[s][d], area_index.get(&(key.0, key.1))) else { continue };
+            let Some(area) = &sizes[areas][a] else { continue };
+            out[s][d] = group.ratio(area).map(|v| v.scaled(100.0));
         }
     }
     Ok(out)
@@ -987,7 +994,7 @@ fn group_shares(
 fn row(
     def: &Indicator,
     p: &Prepared,
-    level: &str,
+    k: usize,
     year: u32,
     geo_code: u32,
     breakdown: Breakdown,
@@ -999,11 +1006,10 @@ fn row(
     definition: &str,
     significant: Option<bool>,
 ) -> IndicatorRow {
-    let k = p.levels.iter().position(|l| l == level).expect("level");
     IndicatorRow {
         indicator: def.id.clone(),
         geo: p.geo[k].labels[geo_code as usize].clone(),
-        geo_level: level.to_string(),
+        geo_level: p.levels[k].clone(),
         time: p.years.labels[year as usize].clone(),
         breakdown: breakdown.code().to_string(),
         group: group.to_string(),

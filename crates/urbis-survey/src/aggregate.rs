@@ -59,11 +59,16 @@ impl PsuTotals {
     }
 }
 
-/// Sums `w_i · row(i)` per (PSU, domain) over rows whose domain is not missing.
+/// Domain codes of one set of domains, and the index of its first domain
+/// among all domains of a pass. A row belongs to at most one domain of each set.
+pub(crate) type DomainSet<'a> = (&'a [u32], u32);
+
+/// Sums `w_i · row(i)` per (PSU, domain) over rows whose domain is not
+/// missing, for every set of domains in the same pass.
 pub(crate) fn psu_totals(
     design: &Linear,
     weights: &[f64],
-    domain: &[u32],
+    sets: &[DomainSet],
     n_domains: usize,
     k: usize,
     row: &impl RowFn,
@@ -81,21 +86,25 @@ pub(crate) fn psu_totals(
             for p in w[0]..w[1] {
                 for &i in &design.rows_by_psu[design.psu_start[p]..design.psu_start[p + 1]] {
                     let i = i as usize;
-                    let d = domain[i];
-                    if d == MISSING_CODE || !row(i, &mut values) {
+                    if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE) || !row(i, &mut values) {
                         continue;
                     }
-                    let d = d as usize;
-                    if !counts[d].1 {
-                        counts[d].1 = true;
-                        touched.push(d as u32);
-                    }
                     let wi = weights[i];
-                    if wi > 0.0 {
-                        counts[d].0 += 1;
-                    }
-                    for (s, v) in scratch[d * k..(d + 1) * k].iter_mut().zip(&values) {
-                        *s += wi * v;
+                    for &(codes, offset) in sets {
+                        if codes[i] == MISSING_CODE {
+                            continue;
+                        }
+                        let d = (codes[i] + offset) as usize;
+                        if !counts[d].1 {
+                            counts[d].1 = true;
+                            touched.push(d as u32);
+                        }
+                        if wi > 0.0 {
+                            counts[d].0 += 1;
+                        }
+                        for (s, v) in scratch[d * k..(d + 1) * k].iter_mut().zip(&values) {
+                            *s += wi * v;
+                        }
                     }
                 }
                 touched.sort_unstable();
@@ -166,7 +175,7 @@ const CHUNK: usize = 1 << 14;
 pub(crate) fn replicate_totals(
     design: &Replicate,
     weights: &[f64],
-    domain: &[u32],
+    sets: &[DomainSet],
     n_domains: usize,
     k: usize,
     row: &impl RowFn,
@@ -184,32 +193,41 @@ pub(crate) fn replicate_totals(
                 n: vec![0; n_domains],
                 present: vec![false; n_domains],
             };
-            let mut rows: Vec<(u32, u32)> = Vec::with_capacity(CHUNK);
             let mut values = vec![0.0; CHUNK * k];
             let end = ((part + 1) * part_len).min(n);
             let mut start = part * part_len;
             while start < end {
                 let stop = (start + CHUNK).min(end);
-                rows.clear();
+                // (row, domain, slot of the row's values)
+                let mut filled = 0usize;
+                let mut entries: Vec<(u32, u32, u32)> = Vec::with_capacity(CHUNK);
                 for i in start..stop {
-                    let d = domain[i];
-                    let slot = rows.len();
-                    if d == MISSING_CODE || !row(i, &mut values[slot * k..(slot + 1) * k]) {
+                    if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE)
+                        || !row(i, &mut values[filled * k..(filled + 1) * k])
+                    {
                         continue;
                     }
-                    acc.present[d as usize] = true;
-                    if weights[i] > 0.0 {
-                        acc.n[d as usize] += 1;
+                    for &(codes, offset) in sets {
+                        if codes[i] == MISSING_CODE {
+                            continue;
+                        }
+                        let d = codes[i] + offset;
+                        acc.present[d as usize] = true;
+                        if weights[i] > 0.0 {
+                            acc.n[d as usize] += 1;
+                        }
+                        entries.push((i as u32, d, filled as u32));
                     }
-                    rows.push((i as u32, d));
+                    filled += 1;
                 }
                 for rep in 0..n_reps {
                     let w = if rep == 0 { weights } else { &design.columns[rep - 1] };
-                    for (slot, &(i, d)) in rows.iter().enumerate() {
+                    for &(i, d, slot) in &entries {
                         let wi = w[i as usize];
                         if wi == 0.0 {
                             continue;
                         }
+                        let slot = slot as usize;
                         let at = (d as usize * n_reps + rep) * k;
                         for (s, v) in acc.sums[at..at + k].iter_mut().zip(&values[slot * k..(slot + 1) * k]) {
                             *s += wi * v;

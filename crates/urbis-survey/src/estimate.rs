@@ -30,6 +30,11 @@ pub(crate) struct Context<'a> {
     pub frame: &'a Frame,
     pub design: &'a Design,
     pub domains: Grouping,
+    /// Further sets of domains estimated in the same pass (smooth statistics only).
+    pub extra: Vec<Grouping>,
+    /// Rows with a value of the statistic's variable, stably sorted by it
+    /// (shared by the calls of a multi-set estimation).
+    pub presorted: Option<std::sync::Arc<Vec<u32>>>,
     pub options: &'a Options,
     /// Replicate designs: degrees of freedom per domain and for the whole sample.
     pub replicate_df: Option<(Vec<f64>, f64)>,
@@ -40,8 +45,20 @@ impl Context<'_> {
         &self.design.weights
     }
 
+    /// Domains of the primary set.
     pub fn n_domains(&self) -> usize {
         self.domains.len()
+    }
+
+    /// Every set of domains with the index of its first domain, and the total.
+    pub fn sets(&self) -> (Vec<crate::aggregate::DomainSet<'_>>, usize) {
+        let mut sets = Vec::with_capacity(1 + self.extra.len());
+        let mut offset = 0u32;
+        for g in std::iter::once(&self.domains).chain(&self.extra) {
+            sets.push((g.codes.as_slice(), offset));
+            offset += g.len() as u32;
+        }
+        (sets, offset as usize)
     }
 
     /// A numeric column, or an error naming the first value that is not a number.
@@ -113,8 +130,67 @@ pub fn estimate_domains(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<DomainEstimates>> {
-    let ctx = Context::new(frame, design, domains, options)?;
-    Ok(compute(&ctx, stat)?.into_iter().map(|(variable, values)| DomainEstimates { variable, values }).collect())
+    Ok(estimate_domain_sets(frame, design, vec![domains], stat, options)?.remove(0))
+}
+
+/// Estimates one statistic for several sets of domains (for example every
+/// area level × group partition). Means, totals, ratios and proportions take
+/// a single pass over the data for all sets; other statistics share one sort.
+/// Returns, per set, the estimates of each output variable.
+pub fn estimate_domain_sets(
+    frame: &Frame,
+    design: &Design,
+    sets: Vec<Grouping>,
+    stat: &Statistic,
+    options: &Options,
+) -> Result<Vec<Vec<DomainEstimates>>> {
+    if sets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let smooth =
+        matches!(stat, Statistic::Mean(_) | Statistic::Total(_) | Statistic::Ratio { .. } | Statistic::Prop(_));
+    if smooth {
+        let sizes: Vec<usize> = sets.iter().map(Grouping::len).collect();
+        let mut iter = sets.into_iter();
+        let first = iter.next().expect("non-empty");
+        let mut ctx = Context::new(frame, design, first, options)?;
+        ctx.extra = iter.collect();
+        if let Some((dfs, _)) = &mut ctx.replicate_df {
+            if let Kind::Replicate(r) = &design.kind {
+                for g in &ctx.extra {
+                    dfs.extend(crate::design::replicate_df(r, g).0);
+                }
+            }
+        }
+        let outputs = compute(&ctx, stat)?;
+        let mut per_set: Vec<Vec<DomainEstimates>> = sizes.iter().map(|_| Vec::new()).collect();
+        for (variable, values) in outputs {
+            let mut values = values.into_iter();
+            for (set, &size) in per_set.iter_mut().zip(&sizes) {
+                set.push(DomainEstimates { variable: variable.clone(), values: values.by_ref().take(size).collect() });
+            }
+        }
+        return Ok(per_set);
+    }
+    let presorted = match stat.columns().first() {
+        Some(variable) if sets.len() > 1 => {
+            let x = numeric(frame, variable)?;
+            let mut rows: Vec<u32> = (0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect();
+            rows.sort_by(|a, b| x[*a as usize].total_cmp(&x[*b as usize]));
+            Some(std::sync::Arc::new(rows))
+        }
+        _ => None,
+    };
+    sets.into_iter()
+        .map(|domains| {
+            let mut ctx = Context::new(frame, design, domains, options)?;
+            ctx.presorted = presorted.clone();
+            Ok(compute(&ctx, stat)?
+                .into_iter()
+                .map(|(variable, values)| DomainEstimates { variable, values })
+                .collect())
+        })
+        .collect()
 }
 
 impl<'a> Context<'a> {
@@ -140,7 +216,7 @@ impl<'a> Context<'a> {
             Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
             Kind::Linear(_) => None,
         };
-        Ok(Context { frame, design, domains, options, replicate_df })
+        Ok(Context { frame, design, domains, extra: Vec::new(), presorted: None, options, replicate_df })
     }
 }
 
@@ -245,12 +321,11 @@ pub(crate) fn smooth(
     forms: &[Form],
     pop: usize,
 ) -> Vec<Vec<Option<DomainValue>>> {
-    let nd = ctx.n_domains();
-    let codes = &ctx.domains.codes;
+    let (sets, nd) = ctx.sets();
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
     match &ctx.design.kind {
         Kind::Linear(lin) => {
-            let totals = psu_totals(lin, ctx.weights(), codes, nd, k, row);
+            let totals = psu_totals(lin, ctx.weights(), &sets, nd, k, row);
             let domains = LinearDomains::new(lin, &totals, nd);
             for d in 0..nd {
                 let t = domains.total(d);
@@ -265,7 +340,7 @@ pub(crate) fn smooth(
             }
         }
         Kind::Replicate(rep) => {
-            let totals = replicate_totals(rep, ctx.weights(), codes, nd, k, row);
+            let totals = replicate_totals(rep, ctx.weights(), &sets, nd, k, row);
             let (dfs, _) = ctx.replicate_df.as_ref().expect("replicate design has df");
             for (d, &df) in dfs.iter().enumerate() {
                 for (f, form) in forms.iter().enumerate() {

@@ -50,8 +50,11 @@ struct Samples {
 }
 
 fn samples(ctx: &Context, x: &[f64]) -> Samples {
-    let rows: Vec<u32> = (0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect();
-    Samples { full: Sorted::new(rows, x), domains: domain_samples(ctx, x) }
+    let full = match &ctx.presorted {
+        Some(rows) => Sorted { rows: rows.to_vec(), x: rows.iter().map(|&r| x[r as usize]).collect() },
+        None => Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x),
+    };
+    Samples { domains: domain_samples(ctx, x), full }
 }
 
 /// The weight vectors of the design: full sample first, then each replicate.
@@ -110,7 +113,7 @@ fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32]) -> Vec<Spread
         out[0] = influence[i];
         !influence[i].is_nan()
     };
-    let totals = psu_totals(lin, ctx.weights(), codes, nd, 1, &row);
+    let totals = psu_totals(lin, ctx.weights(), &[(codes, 0)], nd, 1, &row);
     let domains = LinearDomains::new(lin, &totals, nd);
     (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
 }

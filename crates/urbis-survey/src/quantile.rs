@@ -12,8 +12,22 @@ use crate::sample::{survey_quantile, Sorted};
 
 /// The rows of each domain with a value of `x`, sorted by it.
 pub(crate) fn domain_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
+    let codes = &ctx.domains.codes;
     let mut rows: Vec<Vec<u32>> = vec![Vec::new(); ctx.n_domains()];
-    for (i, &d) in ctx.domains.codes.iter().enumerate() {
+    if let Some(sorted) = &ctx.presorted {
+        // Taking the rows of a stable sort in order keeps each domain sorted
+        // exactly as sorting it on its own would.
+        let mut out: Vec<Sorted> = vec![Sorted::default(); ctx.n_domains()];
+        for &r in sorted.iter() {
+            let d = codes[r as usize];
+            if d != MISSING_CODE {
+                out[d as usize].rows.push(r);
+                out[d as usize].x.push(x[r as usize]);
+            }
+        }
+        return out;
+    }
+    for (i, &d) in codes.iter().enumerate() {
         if d != MISSING_CODE && !x[i].is_nan() {
             rows[d as usize].push(i as u32);
         }

@@ -112,3 +112,34 @@ proptest! {
         prop_assert_eq!(rows[0].estimate.df, n - 1.0);
     }
 }
+
+proptest! {
+    #[test]
+    fn several_sets_of_domains_in_one_pass_equal_separate_passes(s in sample()) {
+        use urbis_survey::{estimate_domain_sets, estimate_domains, Grouping};
+        let f = frame(&s, 1.0);
+        let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
+        let spec = LinearSpec {
+            weights: Some(named("w")),
+            strata: Some(named("s")),
+            ids: Some(named("psu")),
+            lonely_psu: LonelyPsu::Remove,
+            ..Default::default()
+        };
+        let design = Design::linear(f.n_rows(), &spec).unwrap();
+        let sets = vec![Grouping::of_column(f.column("g").unwrap()), Grouping::of_column(f.column("cat").unwrap())];
+        for stat in [Statistic::Mean("y".into()), Statistic::Median("y".into())] {
+            let together = estimate_domain_sets(&f, &design, sets.clone(), &stat, &Options::default()).unwrap();
+            for (set, joint) in sets.iter().zip(&together) {
+                let alone = estimate_domains(&f, &design, set.clone(), &stat, &Options::default()).unwrap();
+                for (a, b) in alone[0].values.iter().zip(&joint[0].values) {
+                    let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+                    let (ea, eb) = (a.finish(&design, 0.95).unwrap(), b.finish(&design, 0.95).unwrap());
+                    prop_assert_eq!(ea.estimate, eb.estimate);
+                    prop_assert!(ea.se == eb.se || (ea.se.is_nan() && eb.se.is_nan()));
+                    prop_assert_eq!(ea.n, eb.n);
+                }
+            }
+        }
+    }
+}
