@@ -759,6 +759,10 @@ fn domains(
     Domains { grouping: Grouping { codes, labels }, keys }
 }
 
+/// Per group domain: the published value and, for medians, the linearised
+/// value used for gaps.
+type GroupValues = BTreeMap<DomainKey, (DomainValue, Option<DomainValue>)>;
+
 /// What one set of domains of an indicator's pass stands for.
 #[derive(Debug, Clone, Copy)]
 enum SetRole {
@@ -822,8 +826,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     let mut rows = Vec::new();
     // Per (level, breakdown): the group values (first partition wins for
     // groups that appear in several), then TOTAL and gaps.
-    let mut by_breakdown: BTreeMap<(usize, Breakdown), BTreeMap<DomainKey, (DomainValue, Option<DomainValue>)>> =
-        BTreeMap::new();
+    let mut by_breakdown: BTreeMap<(usize, Breakdown), GroupValues> = BTreeMap::new();
     for (s, role) in roles.iter().enumerate() {
         let SetRole::Groups { level, breakdown } = *role else { continue };
         let entry = by_breakdown.entry((level, breakdown)).or_default();
