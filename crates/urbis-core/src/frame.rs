@@ -99,6 +99,13 @@ impl Frame {
         self.names.iter().position(|n| n == name).map(|i| &self.columns[i])
     }
 
+    /// Removes a column and hands it over (to avoid copying large columns).
+    pub fn take(&mut self, name: &str) -> Option<Column> {
+        let i = self.names.iter().position(|n| n == name)?;
+        self.names.remove(i);
+        Some(self.columns.remove(i))
+    }
+
     pub fn columns(&self) -> impl Iterator<Item = (&str, &Column)> {
         self.names.iter().map(String::as_str).zip(self.columns.iter())
     }

@@ -403,7 +403,17 @@ fn prepare_source(
     for c in std::iter::once(&d.weights).chain(d.fpc.as_ref()) {
         options.types.insert(c.get_ref().clone(), ColumnType::Number);
     }
-    let raw = read_table(&path, &options).map_err(|e| RunError(text.error(&source.file, e.to_string())))?;
+    let mut raw = read_table(&path, &options).map_err(|e| RunError(text.error(&source.file, e.to_string())))?;
+    // The design takes the replicate columns over (unless a variable reads one too).
+    let mapped: BTreeSet<&str> = source.variables.values().map(|v| v.get_ref().column()).collect();
+    let replicates: Vec<(String, Column)> = replicate_columns
+        .iter()
+        .map(|c| {
+            let column = if mapped.contains(c.as_str()) { raw.column(c).cloned() } else { raw.take(c) };
+            (c.clone(), column.expect("column was read"))
+        })
+        .collect();
+    let raw = raw;
     if raw.n_rows() == 0 {
         return Err(RunError(text.error(&source.file, format!("{file}: no data rows"))));
     }
@@ -510,12 +520,9 @@ fn prepare_source(
                 ))
             }
         };
-        Design::replicate(&ReplicateSpec {
+        Design::replicate(ReplicateSpec {
             weights: named(&raw, &d.weights),
-            replicates: replicate_columns
-                .iter()
-                .map(|c| NamedColumn { name: c, column: raw.column(c).expect("column was read") })
-                .collect(),
+            replicates,
             rep_type,
             rho: d.rho,
             scale: d.scale,

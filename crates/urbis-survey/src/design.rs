@@ -61,11 +61,12 @@ pub enum RepType {
 }
 
 /// Options of a replicate-weight design. Replicate columns hold full
-/// replicate weights (R's `combined.weights = TRUE`).
+/// replicate weights (R's `combined.weights = TRUE`); the design takes them
+/// over, so that large replicate columns are not held twice.
 #[derive(Clone)]
 pub struct ReplicateSpec<'a> {
     pub weights: NamedColumn<'a>,
-    pub replicates: Vec<NamedColumn<'a>>,
+    pub replicates: Vec<(String, Column)>,
     pub rep_type: RepType,
     /// Fay's rho (only for `Fay`).
     pub rho: Option<f64>,
@@ -259,7 +260,7 @@ impl Design {
     }
 
     /// A replicate-weight design.
-    pub fn replicate(spec: &ReplicateSpec) -> Result<Design> {
+    pub fn replicate(spec: ReplicateSpec) -> Result<Design> {
         let weights = weight_values(spec.weights)?;
         check_total(&weights, "sample")?;
         let r = spec.replicates.len();
@@ -268,7 +269,17 @@ impl Design {
                 "found {r} replicate weight column(s); at least 2 are needed"
             )));
         }
-        let columns = spec.replicates.iter().map(|c| weight_values(*c)).collect::<Result<Vec<_>>>()?;
+        let columns = spec
+            .replicates
+            .into_iter()
+            .map(|(name, column)| {
+                check_weights(NamedColumn { name: &name, column: &column })?;
+                match column {
+                    Column::Number(v) => Ok(v),
+                    Column::Text(_) => unreachable!("checked by weight_values"),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
         let rf = r as f64;
         let default_scale = match spec.rep_type {
             RepType::Brr => 1.0 / rf,
@@ -320,6 +331,11 @@ fn keys(c: NamedColumn, what: &str) -> Result<Grouping> {
 }
 
 fn weight_values(c: NamedColumn) -> Result<Vec<f64>> {
+    check_weights(c).map(<[f64]>::to_vec)
+}
+
+/// The weights of a column, checked: numbers, none missing or negative.
+fn check_weights<'c>(c: NamedColumn<'c>) -> Result<&'c [f64]> {
     let values = crate::columns::numbers(c.name, c.column)?;
     for (i, &w) in values.iter().enumerate() {
         let reason = if w.is_nan() {
@@ -333,7 +349,7 @@ fn weight_values(c: NamedColumn) -> Result<Vec<f64>> {
         };
         return Err(SurveyError::BadValue { column: c.name.into(), row: i + 1, reason });
     }
-    Ok(values.to_vec())
+    Ok(values)
 }
 
 fn check_total(weights: &[f64], what: &str) -> Result<()> {
@@ -412,43 +428,48 @@ fn counting_sort(keys: &[u32], n_keys: usize) -> (Vec<u32>, Vec<usize>) {
     (order, start)
 }
 
-/// Numerical rank of the replicate weight matrix (as R survey's
-/// `degf(svrepdesign)` = rank − 1), from its Gram matrix over distinct rows.
+/// Numerical rank of the replicate weight matrix restricted to `rows` (as R
+/// survey's `degf(svrepdesign)` = rank − 1): rows are taken one by one into
+/// an orthonormal basis of the row space (Gram–Schmidt, applied twice);
+/// a row adds a dimension when its residual keeps more than `1e-5` of its
+/// norm, the tolerance R's `qr` uses. Rows equal up to scale are skipped, and
+/// the search stops as soon as the rank is full.
 fn replicate_rank(columns: &[Vec<f64>], rows: impl Iterator<Item = usize>) -> usize {
+    const TOLERANCE: f64 = 1e-5;
     let r = columns.len();
-    let mut distinct: HashMap<Vec<u64>, ()> = HashMap::new();
-    let mut gram = vec![0.0; r * r];
-    let mut row = vec![0.0; r];
+    let mut basis: Vec<Vec<f64>> = Vec::with_capacity(r);
+    let mut previous: Vec<f64> = Vec::new();
+    let mut v = vec![0.0; r];
     for i in rows {
         for (j, c) in columns.iter().enumerate() {
-            row[j] = c[i];
+            v[j] = c[i];
         }
-        // Rows that are multiples of each other span the same direction; rows
-        // equal up to their scale are kept once, normalised.
-        let norm = row.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm == 0.0 {
             continue;
         }
-        let key: Vec<u64> = row.iter().map(|x| (x / norm).to_bits()).collect();
-        if distinct.insert(key, ()).is_some() {
+        v.iter_mut().for_each(|x| *x /= norm);
+        if v == previous {
             continue;
         }
-        for a in 0..r {
-            let ra = row[a] / norm;
-            if ra == 0.0 {
-                continue;
+        previous.clone_from(&v);
+        let mut residual = v.clone();
+        for _ in 0..2 {
+            for q in &basis {
+                let dot: f64 = residual.iter().zip(q).map(|(a, b)| a * b).sum();
+                residual.iter_mut().zip(q).for_each(|(a, b)| *a -= dot * b);
             }
-            for b in a..r {
-                gram[a * r + b] += ra * row[b] / norm;
+        }
+        let rest = residual.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if rest > TOLERANCE {
+            residual.iter_mut().for_each(|x| *x /= rest);
+            basis.push(residual);
+            if basis.len() == r {
+                break;
             }
         }
     }
-    for a in 0..r {
-        for b in 0..a {
-            gram[a * r + b] = gram[b * r + a];
-        }
-    }
-    crate::linalg::pivoted_cholesky_rank(&mut gram, r, 1e-10)
+    basis.len()
 }
 
 /// Degrees of freedom of a replicate design within each domain (the rank of

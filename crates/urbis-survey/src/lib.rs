@@ -25,7 +25,6 @@ mod domain;
 mod error;
 mod estimate;
 mod grouping;
-mod linalg;
 mod poverty;
 mod quantile;
 mod sample;

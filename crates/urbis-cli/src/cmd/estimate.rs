@@ -276,17 +276,28 @@ pub fn run(args: Args, matches: &ArgMatches) -> Result<()> {
     for c in args.weights.iter().chain(&replicate_columns).chain(&args.fpc) {
         read.types.entry(c.clone()).or_insert(ColumnType::Number);
     }
-    let frame = read_table(&args.file, &read)?;
+    let mut frame = read_table(&args.file, &read)?;
     if frame.n_rows() == 0 {
         bail!("{file}: no data rows");
     }
+    // The design takes the replicate columns over (unless a statistic reads one too).
+    let analysed: BTreeSet<&str> =
+        stats.iter().flat_map(|s| s.columns()).chain(args.by.iter().map(String::as_str)).collect();
+    let replicates: Vec<(String, urbis_core::Column)> = replicate_columns
+        .iter()
+        .map(|c| {
+            let column = if analysed.contains(c.as_str()) { frame.column(c).cloned() } else { frame.take(c) };
+            (c.clone(), column.expect("column was read"))
+        })
+        .collect();
+    let frame = frame;
     fn named<'a>(frame: &'a urbis_core::Frame, name: &'a str) -> NamedColumn<'a> {
         NamedColumn { name, column: frame.column(name).expect("column was read") }
     }
     let design = if let Some(rep_type) = args.reptype {
-        Design::replicate(&ReplicateSpec {
+        Design::replicate(ReplicateSpec {
             weights: named(&frame, args.weights.as_ref().expect("checked above")),
-            replicates: replicate_columns.iter().map(|c| named(&frame, c)).collect(),
+            replicates,
             rep_type: match rep_type {
                 RepTypeArg::Brr => RepType::Brr,
                 RepTypeArg::Fay => RepType::Fay,
