@@ -44,6 +44,7 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
             }
         }
     }
+    let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
     let reader = builder.with_projection(mask).with_batch_size(1 << 16).build().map_err(|e| bad(&e))?;
     let mut builders: Vec<Builder> = wanted
@@ -54,7 +55,7 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
             if text {
                 Builder::Text(TextBuilder::default())
             } else {
-                Builder::Number(Vec::new())
+                Builder::Number(Vec::with_capacity(total_rows))
             }
         })
         .collect();
@@ -100,9 +101,12 @@ fn append(
                 reason: format!("column '{column}' has type {} which cannot be read as numbers", array.data_type()),
             })?;
             // Missing codes given by the user apply to numbers too.
-            for x in &mut v[start..] {
-                if !x.is_nan() && options.missing.iter().any(|m| parse_number(m) == Some(*x)) {
-                    *x = f64::NAN;
+            let codes: Vec<f64> = options.missing.iter().filter_map(|m| parse_number(m)).collect();
+            if !codes.is_empty() {
+                for x in &mut v[start..] {
+                    if codes.contains(x) {
+                        *x = f64::NAN;
+                    }
                 }
             }
             if options.type_of(column) == ColumnType::Number && v[start..].iter().any(|x| x.is_infinite()) {

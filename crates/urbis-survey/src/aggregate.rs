@@ -194,6 +194,8 @@ pub(crate) fn replicate_totals(
                 present: vec![false; n_domains],
             };
             let mut values = vec![0.0; CHUNK * k];
+            // Sums laid out [replicate][domain][k] while accumulating.
+            let mut scratch = vec![0.0; n_reps * n_domains * k];
             let end = ((part + 1) * part_len).min(n);
             let mut start = part * part_len;
             while start < end {
@@ -220,21 +222,28 @@ pub(crate) fn replicate_totals(
                     }
                     filled += 1;
                 }
+                // Replicate-major: each replicate's weights are read in order and
+                // its sums for all domains stay in cache. No branch on zero
+                // weights (they are frequent in bootstrap replicates).
                 for rep in 0..n_reps {
                     let w = if rep == 0 { weights } else { &design.columns[rep - 1] };
+                    let sums = &mut scratch[rep * n_domains * k..(rep + 1) * n_domains * k];
                     for &(i, d, slot) in &entries {
                         let wi = w[i as usize];
-                        if wi == 0.0 {
-                            continue;
-                        }
-                        let slot = slot as usize;
-                        let at = (d as usize * n_reps + rep) * k;
-                        for (s, v) in acc.sums[at..at + k].iter_mut().zip(&values[slot * k..(slot + 1) * k]) {
+                        let (at, from) = (d as usize * k, slot as usize * k);
+                        for (s, v) in sums[at..at + k].iter_mut().zip(&values[from..from + k]) {
                             *s += wi * v;
                         }
                     }
                 }
                 start = stop;
+            }
+            for rep in 0..n_reps {
+                for d in 0..n_domains {
+                    let from = (rep * n_domains + d) * k;
+                    let to = (d * n_reps + rep) * k;
+                    acc.sums[to..to + k].copy_from_slice(&scratch[from..from + k]);
+                }
             }
             acc
         })
