@@ -188,6 +188,12 @@ fn temp_in_dir(path: &Path) -> Result<tempfile::NamedTempFile> {
 }
 
 fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    // Temporary files are private (0600); the output is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
