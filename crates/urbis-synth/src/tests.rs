@@ -167,31 +167,6 @@ fn indicators(g: &Generator, blocks: &[Block], area: Option<usize>) -> Indicator
 }
 
 #[test]
-#[ignore = "prints the calibration table; run with --ignored --nocapture"]
-fn calibration_report() {
-    let areas = ["DE212", "AT130", "FR101", "ES300", "ITC4C", "SE110", "PL911"];
-    let (g, blocks) = generate(config(1_400_000, &areas));
-    for a in std::iter::once(None).chain((0..areas.len()).map(Some)) {
-        let ind = indicators(&g, &blocks, a);
-        let total: f64 = ind.population.iter().sum();
-        println!("== {}", a.map_or("all", |a| areas[a]));
-        println!("population shares  {:?}", ind.population.map(|p| (p / total * 1000.0).round() / 10.0));
-        let show = |name: &str, s: &[Share; 4]| {
-            println!("{name:<18} {:?}", s.map(|s| (s.rate() * 1000.0).round() / 10.0));
-        };
-        show("employment 20-64", &ind.employment);
-        show("unemployment", &ind.unemployment);
-        show("overqualified", &ind.overqualified);
-        show("AROP", &ind.poverty);
-        show("tenant", &ind.tenant);
-        show("overcrowded", &ind.overcrowded);
-        show("tertiary 25-64", &ind.tertiary);
-        show("low educ 25-64", &ind.low_education);
-        show("good health 16+", &ind.good_health);
-    }
-}
-
-#[test]
 fn gaps_go_in_the_documented_direction() {
     let (g, blocks) = generate(config(200_000, &["DE212", "ES300"]));
     let ind = indicators(&g, &blocks, None);
