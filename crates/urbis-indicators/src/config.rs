@@ -67,8 +67,11 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub name: String,
-    /// Reporting country (ISO 3166 alpha-2): natives are born in or citizens of it.
-    pub country: Text,
+    /// Reporting country (ISO 3166 alpha-2): natives are born in or citizens
+    /// of it. Without it, each area's country from the hierarchy level
+    /// `country` (for sources covering cities of several countries).
+    #[serde(default)]
+    pub country: Option<Text>,
     /// Confidence level of the intervals and of the gap significance.
     #[serde(default = "default_level")]
     pub level: f64,

@@ -254,7 +254,10 @@ pub struct Partition {
 }
 
 /// Derives the group column of a breakdown from canonical variables.
-pub fn derive_groups(frame: &Frame, breakdown: Breakdown, country: &str) -> Option<Column> {
+/// `country(i)` is the reporting country of row `i` (natives are born in or
+/// citizens of it): one country for a national survey, or each area's country
+/// when one source covers several countries.
+pub fn derive_groups<'c>(frame: &Frame, breakdown: Breakdown, country: &dyn Fn(usize) -> &'c str) -> Option<Column> {
     let text = |name: &str| match frame.column(name) {
         Some(Column::Text(t)) => Some(t),
         _ => None,
@@ -263,7 +266,7 @@ pub fn derive_groups(frame: &Frame, breakdown: Breakdown, country: &str) -> Opti
         match t.get(i) {
             None => None,
             Some(UNKNOWN_COUNTRY) => Some(UNKNOWN),
-            Some(c) => origin_group(c, country),
+            Some(c) => origin_group(c, country(i)),
         }
     };
     let n = frame.n_rows();
@@ -411,7 +414,7 @@ mod tests {
         f.push("country_birth", text(&[Some("AT"), Some("AT"), Some("AT"), Some("TR")]));
         f.push("father_birth", text(&[Some("AT"), Some("TR"), Some("TR"), Some("TR")]));
         f.push("mother_birth", text(&[Some("AT"), Some("AT"), Some("DE"), Some("TR")]));
-        let Some(Column::Text(g)) = derive_groups(&f, Breakdown::Generation, "AT") else { panic!() };
+        let Some(Column::Text(g)) = derive_groups(&f, Breakdown::Generation, &|_| "AT") else { panic!() };
         let got: Vec<_> = (0..4).map(|i| g.get(i).unwrap().to_string()).collect();
         assert_eq!(got, ["NAT", "2GEN_ONE", "2GEN_BOTH", "1GEN"]);
     }

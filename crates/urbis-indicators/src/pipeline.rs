@@ -110,12 +110,16 @@ pub fn run(
     base: &Path,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Run> {
-    let country = config.project.country.get_ref().trim().to_string();
-    if !looks_like_iso2(&country) {
-        return Err(RunError(
-            text.error(&config.project.country, format!("'{country}' is not an ISO 3166 alpha-2 country code")),
-        ));
-    }
+    let country = match &config.project.country {
+        Some(c) => {
+            let code = c.get_ref().trim().to_string();
+            if !looks_like_iso2(&code) {
+                return Err(RunError(text.error(c, format!("'{code}' is not an ISO 3166 alpha-2 country code"))));
+            }
+            Some(code)
+        }
+        None => None,
+    };
     if !(config.project.level > 0.0 && config.project.level < 1.0) {
         return Err(data_error(format!("project.level must be between 0 and 1, got {}", config.project.level)));
     }
@@ -133,7 +137,7 @@ pub fn run(
     let mut metadata = Metadata {
         project: config.project.name.clone(),
         software: format!("urbis {}", env!("CARGO_PKG_VERSION")),
-        reporting_country: country.clone(),
+        reporting_country: country.clone().unwrap_or_else(|| "country of each area".into()),
         confidence_level: config.project.level,
         levels: levels.clone(),
         ..Default::default()
@@ -146,7 +150,10 @@ pub fn run(
             prepare_source(config, text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
         metadata.sources.push(prepared.meta.clone());
         for (id, definition) in &prepared.definitions {
-            metadata.definitions.insert(definition.clone(), describe_definition(id, &country));
+            metadata.definitions.insert(
+                definition.clone(),
+                describe_definition(id, country.as_deref().unwrap_or("the area's country")),
+            );
         }
         for indicator in &indicators {
             match missing_variables(indicator, &prepared.frame) {
@@ -346,7 +353,7 @@ fn prepare_source(
     text: &crate::config::Source,
     source: &SourceSpec,
     base: &Path,
-    country: &str,
+    country: &Option<String>,
     wanted: &Option<Vec<Breakdown>>,
     hierarchy: &Hierarchy,
     levels: &[String],
@@ -450,6 +457,22 @@ fn prepare_source(
             frame.push("overcrowded", c);
         }
     }
+    // Reporting country of every row.
+    let reporting = match country {
+        Some(c) => TextColumn { codes: vec![0; raw.n_rows()], levels: vec![c.clone()] },
+        None => {
+            let Some(k) = levels.iter().position(|l| l == "country") else {
+                return Err(data_error(
+                    "project.country is not set and geography.levels has no 'country' level to take it from",
+                ));
+            };
+            let geo_column = frame.column("geo").ok_or_else(|| data_error("the source maps no 'geo' variable"))?;
+            match hierarchy.codes_at(geo_column, k).map_err(|e| data_error(format!("{file}: {e}")))? {
+                Column::Text(t) => t,
+                Column::Number(_) => unreachable!("area codes are text"),
+            }
+        }
+    };
     let mut breakdowns = Vec::new();
     let mut definitions = BTreeMap::new();
     for b in Breakdown::ALL {
@@ -469,10 +492,10 @@ fn prepare_source(
             }
             continue;
         }
-        let column = derive_groups(&frame, b, country).expect("variables present");
+        let column = derive_groups(&frame, b, &|i| reporting.get(i).unwrap_or("")).expect("variables present");
         frame.push(b.column(), column);
         let used: Vec<(&str, &Mapping)> = b.needs().iter().map(|v| (*v, &mappings[*v])).collect();
-        definitions.insert(b, definition_id(b, country, &used));
+        definitions.insert(b, definition_id(b, country.as_deref().unwrap_or("byarea"), &used));
         breakdowns.push(b);
     }
     if breakdowns.is_empty() {
@@ -720,48 +743,58 @@ fn domains(
     keep: &[&str],
     population: &[Truth],
 ) -> Domains {
-    let n = population.len();
-    // Group label of each text code after merging.
-    let group_of: Vec<Option<String>> = match groups {
-        None => vec![],
+    // Group of each text code after merging, as an index into `labels`.
+    let mut labels: Vec<String> = Vec::new();
+    let group_of: Vec<u32> = match groups {
+        None => {
+            labels.push(TOTAL.to_string());
+            Vec::new()
+        }
         Some(t) => t
             .levels
             .iter()
             .map(|l| {
                 let merged = merge.iter().find(|(from, _)| from == l).map_or(l.as_str(), |(_, to)| to);
-                keep.contains(&merged).then(|| merged.to_string())
+                if !keep.contains(&merged) {
+                    return MISSING_CODE;
+                }
+                match labels.iter().position(|x| x == merged) {
+                    Some(i) => i as u32,
+                    None => {
+                        labels.push(merged.to_string());
+                        (labels.len() - 1) as u32
+                    }
+                }
             })
             .collect(),
     };
-    let mut index: HashMap<(u32, u32, String), u32> = HashMap::new();
+    // Dense (year, area, group) index → domain code, allocated on first use.
+    let (n_geo, n_groups) = (geo.len().max(1), labels.len().max(1));
+    let mut code_of = vec![MISSING_CODE; years.len().max(1) * n_geo * n_groups];
     let mut keys: Vec<(u32, u32, String)> = Vec::new();
-    let mut codes = Vec::with_capacity(n);
-    for (i, truth) in population.iter().enumerate() {
-        let (y, g) = (years.codes[i], geo.codes[i]);
-        let group = match groups {
-            None => Some(TOTAL.to_string()),
-            Some(t) => match t.codes[i] {
-                MISSING_CODE => None,
-                c => group_of[c as usize].clone(),
-            },
-        };
-        let code = match (truth, group) {
-            (Truth::True, Some(group)) if y != MISSING_CODE && g != MISSING_CODE => {
-                let key = (y, g, group);
-                match index.get(&key) {
-                    Some(&c) => c,
-                    None => {
-                        let c = keys.len() as u32;
-                        index.insert(key.clone(), c);
-                        keys.push(key);
-                        c
-                    }
-                }
+    let codes = population
+        .iter()
+        .enumerate()
+        .map(|(i, truth)| {
+            let (y, g) = (years.codes[i], geo.codes[i]);
+            let group = match groups {
+                None => 0,
+                Some(t) => match t.codes[i] {
+                    MISSING_CODE => MISSING_CODE,
+                    c => group_of[c as usize],
+                },
+            };
+            if *truth != Truth::True || group == MISSING_CODE || y == MISSING_CODE || g == MISSING_CODE {
+                return MISSING_CODE;
             }
-            _ => MISSING_CODE,
-        };
-        codes.push(code);
-    }
+            let slot = (y as usize * n_geo + g as usize) * n_groups + group as usize;
+            if code_of[slot] == MISSING_CODE {
+                code_of[slot] = keys.len() as u32;
+                keys.push((y, g, labels[group as usize].clone()));
+            }
+            code_of[slot]
+        })
+        .collect();
     let labels = vec![String::new(); keys.len()];
     Domains { grouping: Grouping { codes, labels }, keys }
 }
