@@ -99,11 +99,29 @@ pub fn estimate(
     };
     let ctx = Context::new(frame, design, domains, options)?;
     let mut rows = Vec::new();
-    for stat in stats {
-        for (variable, values) in compute(&ctx, stat)? {
-            rows.extend(publish(&ctx, stat.name(), &variable, &values)?);
-            if let Some((a, b)) = &options.diff {
-                rows.extend(differences(&ctx, stat.name(), &variable, &values, a, b, by.len())?);
+    let mut next = 0;
+    while next < stats.len() {
+        // On replicate designs consecutive smooth statistics share one pass.
+        let mut specs = Vec::new();
+        while design.is_replicate() && next + specs.len() < stats.len() {
+            match smooth_spec(&ctx, &stats[next + specs.len()])? {
+                Some(spec) => specs.push(spec),
+                None => break,
+            }
+        }
+        let (group, outputs) = if specs.is_empty() {
+            (&stats[next..next + 1], vec![compute(&ctx, &stats[next])?])
+        } else {
+            let n = specs.len();
+            (&stats[next..next + n], run_smooth(&ctx, specs))
+        };
+        next += group.len();
+        for (stat, outputs) in group.iter().zip(outputs) {
+            for (variable, values) in outputs {
+                rows.extend(publish(&ctx, stat.name(), &variable, &values)?);
+                if let Some((a, b)) = &options.diff {
+                    rows.extend(differences(&ctx, stat.name(), &variable, &values, a, b, by.len())?);
+                }
             }
         }
     }
@@ -223,45 +241,162 @@ impl<'a> Context<'a> {
 /// Per-domain values of one statistic: one list per output variable.
 pub(crate) type Outputs = Vec<(String, Vec<Option<DomainValue>>)>;
 
-fn compute(ctx: &Context, stat: &Statistic) -> Result<Outputs> {
+/// A smooth statistic (a function of domain totals) ready for a pass: its
+/// row values, the forms giving its outputs, and their labels.
+pub(crate) struct SmoothSpec<'a> {
+    k: usize,
+    row: Box<dyn Fn(usize, &mut [f64]) -> bool + Sync + 'a>,
+    forms: Vec<Form>,
+    /// Index of the aggregated value 1 (the domain's population size).
+    pop: usize,
+    labels: Vec<String>,
+}
+
+fn smooth_spec<'a>(ctx: &Context<'a>, stat: &Statistic) -> Result<Option<SmoothSpec<'a>>> {
     let label = stat.label();
-    match stat {
-        Statistic::Mean(v) => {
-            let y = ctx.numeric(v)?;
-            let row = move |i: usize, out: &mut [f64]| present(y[i]) && set(out, &[y[i], 1.0]);
-            Ok(vec![(label, smooth(ctx, 2, &row, &[Form::Ratio(0, 1)], 1).remove(0))])
-        }
-        Statistic::Total(v) => {
-            let y = ctx.numeric(v)?;
-            let row = move |i: usize, out: &mut [f64]| present(y[i]) && set(out, &[y[i], 1.0]);
-            Ok(vec![(label, smooth(ctx, 2, &row, &[Form::Total(0)], 1).remove(0))])
+    let frame: &'a Frame = ctx.frame;
+    let numeric = |name: &str| numeric(frame, name);
+    Ok(Some(match stat {
+        Statistic::Mean(v) | Statistic::Total(v) => {
+            let y = numeric(v)?;
+            SmoothSpec {
+                k: 2,
+                row: Box::new(move |i: usize, out: &mut [f64]| present(y[i]) && set(out, &[y[i], 1.0])),
+                forms: vec![if matches!(stat, Statistic::Mean(_)) { Form::Ratio(0, 1) } else { Form::Total(0) }],
+                pop: 1,
+                labels: vec![label],
+            }
         }
         Statistic::Ratio { numerator, denominator } => {
-            let (y, x) = (ctx.numeric(numerator)?, ctx.numeric(denominator)?);
-            let row = move |i: usize, out: &mut [f64]| present(y[i]) && present(x[i]) && set(out, &[y[i], x[i], 1.0]);
-            Ok(vec![(label, smooth(ctx, 3, &row, &[Form::Ratio(0, 1)], 2).remove(0))])
+            let (y, x) = (numeric(numerator)?, numeric(denominator)?);
+            SmoothSpec {
+                k: 3,
+                row: Box::new(move |i: usize, out: &mut [f64]| {
+                    present(y[i]) && present(x[i]) && set(out, &[y[i], x[i], 1.0])
+                }),
+                forms: vec![Form::Ratio(0, 1)],
+                pop: 2,
+                labels: vec![label],
+            }
         }
         Statistic::Prop(v) => {
-            let column = ctx
-                .frame
+            let column = frame
                 .column(v)
                 .ok_or_else(|| SurveyError::BadColumn { column: v.clone(), reason: "not found".into() })?;
             let categories = Grouping::of_column(column);
             let c = categories.len();
-            let codes = &categories.codes;
-            let row = move |i: usize, out: &mut [f64]| {
-                let code = codes[i];
-                if code == MISSING_CODE {
-                    return false;
+            let labels = categories.labels.iter().map(|cat| format!("{v}={cat}")).collect();
+            let codes = categories.codes;
+            SmoothSpec {
+                k: c + 1,
+                row: Box::new(move |i: usize, out: &mut [f64]| {
+                    let code = codes[i];
+                    if code == MISSING_CODE {
+                        return false;
+                    }
+                    out.iter_mut().for_each(|o| *o = 0.0);
+                    out[code as usize] = 1.0;
+                    out[c] = 1.0;
+                    true
+                }),
+                forms: (0..c).map(|j| Form::Ratio(j, c)).collect(),
+                pop: c,
+                labels,
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Runs smooth statistics in one pass. Several statistics share a pass only
+/// on replicate designs (where a domain's uncertainty does not depend on
+/// which PSUs hold its rows); each keeps its own unweighted n.
+fn run_smooth(ctx: &Context, specs: Vec<SmoothSpec>) -> Vec<Outputs> {
+    if specs.len() == 1 {
+        let spec = specs.into_iter().next().expect("one");
+        let pops = vec![spec.pop; spec.forms.len()];
+        let values = smooth(ctx, spec.k, &spec.row, &spec.forms, &pops);
+        return vec![spec.labels.into_iter().zip(values).collect()];
+    }
+    let offsets: Vec<usize> = specs
+        .iter()
+        .scan(0, |acc, s| {
+            let at = *acc;
+            *acc += s.k;
+            Some(at)
+        })
+        .collect();
+    let k: usize = specs.iter().map(|s| s.k).sum();
+    let row = |i: usize, out: &mut [f64]| {
+        let mut any = false;
+        for (spec, &at) in specs.iter().zip(&offsets) {
+            let part = &mut out[at..at + spec.k];
+            if (spec.row)(i, part) {
+                any = true;
+            } else {
+                part.iter_mut().for_each(|v| *v = 0.0);
+            }
+        }
+        any
+    };
+    let mut forms = Vec::new();
+    let mut pops = Vec::new();
+    for (spec, &at) in specs.iter().zip(&offsets) {
+        for f in &spec.forms {
+            forms.push(match *f {
+                Form::Total(a) => Form::Total(a + at),
+                Form::Ratio(a, b) => Form::Ratio(a + at, b + at),
+            });
+            pops.push(spec.pop + at);
+        }
+    }
+    let mut values = smooth(ctx, k, &row, &forms, &pops).into_iter();
+    let (sets, nd) = ctx.sets();
+    let weights = ctx.weights();
+    specs
+        .iter()
+        .map(|spec| {
+            // This statistic's own rows per domain: all, and with a positive weight.
+            let (mut rows, mut positive) = (vec![0u64; nd], vec![0u64; nd]);
+            let mut scratch = vec![0.0; spec.k];
+            for i in 0..weights.len() {
+                if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE) || !(spec.row)(i, &mut scratch) {
+                    continue;
                 }
-                out.iter_mut().for_each(|o| *o = 0.0);
-                out[code as usize] = 1.0;
-                out[c] = 1.0;
-                true
-            };
-            let forms: Vec<Form> = (0..c).map(|j| Form::Ratio(j, c)).collect();
-            let values = smooth(ctx, c + 1, &row, &forms, c);
-            Ok(categories.labels.iter().zip(values).map(|(cat, vals)| (format!("{v}={cat}"), vals)).collect())
+                for &(codes, offset) in &sets {
+                    if codes[i] != MISSING_CODE {
+                        let d = (codes[i] + offset) as usize;
+                        rows[d] += 1;
+                        positive[d] += u64::from(weights[i] > 0.0);
+                    }
+                }
+            }
+            spec.labels
+                .iter()
+                .map(|label| {
+                    let mut per_domain = values.next().expect("one output per form");
+                    for (d, v) in per_domain.iter_mut().enumerate() {
+                        if rows[d] == 0 {
+                            *v = None;
+                        } else if let Some(v) = v {
+                            v.n = positive[d];
+                        }
+                    }
+                    (label.clone(), per_domain)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn compute(ctx: &Context, stat: &Statistic) -> Result<Outputs> {
+    let label = stat.label();
+    if let Some(spec) = smooth_spec(ctx, stat)? {
+        return Ok(run_smooth(ctx, vec![spec]).remove(0));
+    }
+    match stat {
+        Statistic::Mean(_) | Statistic::Total(_) | Statistic::Ratio { .. } | Statistic::Prop(_) => {
+            unreachable!("smooth statistics are handled above")
         }
         Statistic::Quantile { variable, p } => {
             if !(0.0..=1.0).contains(p) {
@@ -313,13 +448,13 @@ impl Form {
 }
 
 /// Smooth statistics: one aggregation pass, then each form per domain.
-/// `pop` is the index of the aggregated value 1 (the domain's population size).
+/// `pops[f]` is the index of the aggregated value 1 (the population size) of form `f`.
 pub(crate) fn smooth(
     ctx: &Context,
     k: usize,
     row: &impl RowFn,
     forms: &[Form],
-    pop: usize,
+    pops: &[usize],
 ) -> Vec<Vec<Option<DomainValue>>> {
     let (sets, nd) = ctx.sets();
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
@@ -333,7 +468,7 @@ pub(crate) fn smooth(
                     out[f].push((!domains.is_empty(d)).then(|| DomainValue {
                         estimate: form.value(&t),
                         n: domains.n(d),
-                        pop_size: t[pop],
+                        pop_size: t[pops[f]],
                         spread: domains.spread(d, |s| form.score(&t, s)),
                     }));
                 }
@@ -347,7 +482,7 @@ pub(crate) fn smooth(
                     out[f].push(totals.present[d].then(|| DomainValue {
                         estimate: form.value(totals.sums(d, 0)),
                         n: totals.n[d],
-                        pop_size: totals.sums(d, 0)[pop],
+                        pop_size: totals.sums(d, 0)[pops[f]],
                         spread: Spread::Replicate {
                             thetas: (1..totals.n_reps).map(|r| form.value(totals.sums(d, r))).collect(),
                             df,

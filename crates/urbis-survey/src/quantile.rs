@@ -51,7 +51,7 @@ pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<D
         out[1] = 1.0;
         true
     };
-    let shares = smooth(ctx, 2, &below, &[Form::Ratio(0, 1)], 1).remove(0);
+    let shares = smooth(ctx, 2, &below, &[Form::Ratio(0, 1)], &[1]).remove(0);
     let level = ctx.options.level;
     shares
         .into_iter()
