@@ -241,11 +241,14 @@ impl<'a> Context<'a> {
 /// Per-domain values of one statistic: one list per output variable.
 pub(crate) type Outputs = Vec<(String, Vec<Option<DomainValue>>)>;
 
+/// Row values of a smooth statistic (see [`RowFn`]).
+type BoxedRow<'a> = Box<dyn Fn(usize, &mut [f64]) -> bool + Sync + 'a>;
+
 /// A smooth statistic (a function of domain totals) ready for a pass: its
 /// row values, the forms giving its outputs, and their labels.
 pub(crate) struct SmoothSpec<'a> {
     k: usize,
-    row: Box<dyn Fn(usize, &mut [f64]) -> bool + Sync + 'a>,
+    row: BoxedRow<'a>,
     forms: Vec<Form>,
     /// Index of the aggregated value 1 (the domain's population size).
     pop: usize,
