@@ -150,3 +150,42 @@ fn bad_condition_names_its_line() {
     });
     fails(dir.path(), "population: expected a number");
 }
+
+#[test]
+fn the_poverty_threshold_comes_from_each_year() {
+    // Two survey years with the same people; incomes doubled in the second.
+    // A threshold per year gives the same rates; a pooled one would not.
+    let dir = project(|c| c.replace("year = 2006", "year_column = \"year\"").replace("db030", "hh"));
+    let mut reader = csv::Reader::from_path(example().join("eusilc_laeken.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let income = headers.iter().position(|h| h == "eqIncome").unwrap();
+    let household = headers.iter().position(|h| h == "db030").unwrap();
+    let mut writer = csv::Writer::from_path(dir.path().join("eusilc_laeken.csv")).unwrap();
+    let mut header: Vec<&str> = headers.iter().collect();
+    header.extend(["year", "hh"]);
+    writer.write_record(&header).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    for (year, factor) in [("2006", 1.0), ("2007", 2.0)] {
+        for r in &records {
+            let mut fields: Vec<String> = r.iter().map(str::to_string).collect();
+            let x: f64 = fields[income].parse().unwrap();
+            fields[income] = format!("{}", x * factor);
+            let hh = format!("{year}-{}", fields[household]);
+            fields.extend([year.to_string(), hh]);
+            writer.write_record(&fields).unwrap();
+        }
+    }
+    writer.flush().unwrap();
+    let result = run(dir.path());
+    assert_eq!(result.status, 0, "{}", result.stderr);
+    let rows = csv_rows(&std::fs::read_to_string(dir.path().join("out/indicators.csv")).unwrap());
+    let rate = |time: &str| -> f64 {
+        rows.iter()
+            .find(|r| r["indicator"] == "arop" && r["geo"] == "AT" && r["group"] == "TOTAL" && r["time"] == time)
+            .unwrap()["estimate"]
+            .parse()
+            .unwrap()
+    };
+    assert!((rate("2006") - rate("2007")).abs() < 1e-9, "{} vs {}", rate("2006"), rate("2007"));
+    assert!((rate("2006") - 13.587028783781).abs() < 1e-9);
+}

@@ -45,7 +45,8 @@ impl Hierarchy {
                 return Err(format!("row {}: area '{}' appears twice", row + 1, codes[0]));
             }
             for k in 1..levels.len().saturating_sub(1) {
-                if codes[k].is_empty() {
+                // The degree of urbanisation classifies areas; it is no parent level.
+                if codes[k].is_empty() || is_classification(&levels[k + 1]) || is_classification(&levels[k]) {
                     continue;
                 }
                 let parent = &codes[k + 1];
@@ -63,6 +64,9 @@ impl Hierarchy {
                 }
             }
             for k in 0..levels.len().saturating_sub(1) {
+                if is_classification(&levels[k + 1]) {
+                    continue;
+                }
                 let (child, parent) = (&codes[k], &codes[k + 1]);
                 if is_nuts(child)
                     && is_nuts(parent)
@@ -120,6 +124,11 @@ impl Hierarchy {
         }
         Ok(Column::Text(urbis_core::TextColumn { codes, levels }))
     }
+}
+
+/// Levels that classify areas rather than contain them (degree of urbanisation).
+fn is_classification(level: &str) -> bool {
+    level.eq_ignore_ascii_case("degurba")
 }
 
 fn is_nuts(code: &str) -> bool {

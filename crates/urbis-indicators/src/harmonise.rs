@@ -102,7 +102,11 @@ pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column,
         let value = raw.display(i).trim().to_string();
         Some(match mapping.codes.get(&value) {
             Some(to) => to.clone(),
-            None if mapping.codes.is_empty() || matches!(kind, Kind::Number { .. } | Kind::Text) => value,
+            // Numbers, texts and country codes not in the mapping pass through
+            // (and are validated below); other codes must be mapped.
+            None if mapping.codes.is_empty() || matches!(kind, Kind::Number { .. } | Kind::Text | Kind::Country) => {
+                value
+            }
             None => format!("\u{0}{value}"),
         })
     };
@@ -146,8 +150,10 @@ pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column,
         }),
         Kind::Country => text_column(n, |i| match mapped(i) {
             None => None,
+            // Mapped explicitly to unknown.
+            Some(v) if v == UNKNOWN => Some(UNKNOWN_COUNTRY.to_string()),
             Some(v) if v.starts_with('\u{0}') || origin_group(&v, "").is_none() => {
-                note(v.trim_start_matches('\u{0}').to_string());
+                note(raw.display(i).trim().to_string());
                 mapping.keep_unknown.then(|| UNKNOWN_COUNTRY.to_string())
             }
             Some(v) => Some(v),

@@ -145,6 +145,11 @@ pub fn run(
     let mut rows = Vec::new();
     let steps = config.sources.len() * indicators.len().max(1);
     let mut done = 0;
+    // Each indicator comes from the first source that can compute it (an LFS
+    // file for employment, a SILC file for income); why the others could not
+    // is kept for the message when none can.
+    let mut computed: BTreeSet<String> = BTreeSet::new();
+    let mut reasons: BTreeMap<String, String> = BTreeMap::new();
     for source in &config.sources {
         let prepared =
             prepare_source(config, text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
@@ -156,44 +161,49 @@ pub fn run(
             );
         }
         for indicator in &indicators {
-            match missing_variables(indicator, &prepared.frame) {
-                Some(missing) if indicator.explicit => {
-                    return Err(RunError(text.error(
-                        &indicator.at,
-                        format!(
-                            "indicator '{}' needs the variable(s) {} which source '{}' does not provide",
-                            indicator.def.id,
-                            missing.join(", "),
-                            source.name.get_ref()
-                        ),
-                    )));
-                }
-                Some(missing) => {
-                    report.skipped.push(format!(
-                        "{} (source {}): needs {}",
-                        indicator.def.id,
-                        source.name.get_ref(),
-                        missing.join(", ")
-                    ));
-                }
-                None if indicator.def.kind == Kind::Register => {}
-                None if population_is_empty(&indicator.def, &prepared.frame) => {
-                    let message = format!(
-                        "indicator '{}': no row of source '{}' is in its population ({})",
-                        indicator.def.id,
-                        source.name.get_ref(),
-                        indicator.def.population
-                    );
-                    if indicator.explicit {
-                        return Err(RunError(text.error(&indicator.at, message)));
-                    }
-                    report.skipped.push(message);
-                }
-                None => rows.extend(compute_indicator(&indicator.def, &prepared, config.project.level)?),
-            }
             done += 1;
             progress(done, steps);
+            let id = &indicator.def.id;
+            if computed.contains(id) || indicator.def.kind == Kind::Register {
+                continue;
+            }
+            if let Some(missing) = missing_variables(indicator, &prepared.frame) {
+                reasons.entry(id.clone()).or_insert_with(|| {
+                    format!(
+                        "needs the variable(s) {} which source '{}' does not provide",
+                        missing.join(", "),
+                        source.name.get_ref()
+                    )
+                });
+                continue;
+            }
+            if population_is_empty(&indicator.def, &prepared.frame) {
+                reasons.entry(id.clone()).or_insert_with(|| {
+                    format!(
+                        "no row of source '{}' is in its population ({})",
+                        source.name.get_ref(),
+                        indicator.def.population
+                    )
+                });
+                continue;
+            }
+            rows.extend(compute_indicator(&indicator.def, &prepared, config.project.level)?);
+            computed.insert(id.clone());
         }
+    }
+    for indicator in &indicators {
+        let id = &indicator.def.id;
+        if computed.contains(id) || (indicator.def.kind == Kind::Register && config.register.is_some()) {
+            continue;
+        }
+        let reason = match indicator.def.kind {
+            Kind::Register => "needs administrative counts: add a [register] section".to_string(),
+            _ => reasons.get(id).cloned().unwrap_or_else(|| "no source could compute it".into()),
+        };
+        if indicator.explicit {
+            return Err(RunError(text.error(&indicator.at, format!("indicator '{id}' {reason}"))));
+        }
+        report.skipped.push(format!("{id}: {reason}"));
     }
     if let Some(register) = &config.register {
         rows.extend(crate::register::rows(register, text, base, &hierarchy, &levels, &indicators)?);
@@ -344,6 +354,8 @@ pub(crate) struct Prepared {
     /// Breakdowns available, with their group columns.
     pub breakdowns: Vec<Breakdown>,
     pub definitions: BTreeMap<Breakdown, String>,
+    /// Reporting country of every row.
+    pub reporting: TextColumn,
     pub meta: SourceMeta,
 }
 
@@ -597,7 +609,7 @@ fn prepare_source(
         variables: meta_variables,
     };
     let _ = config;
-    Ok(Prepared { frame, design, years, geo, levels: levels.to_vec(), breakdowns, definitions, meta })
+    Ok(Prepared { frame, design, years, geo, levels: levels.to_vec(), breakdowns, definitions, reporting, meta })
 }
 
 /// Minimal matcher for replicate-weight column patterns: a regular
@@ -844,8 +856,11 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
             .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
             .collect())
     };
-    let values: Vec<Vec<Option<DomainValue>>> =
-        if def.kind == Kind::GroupShare { group_shares(p, &sets, &roles, &options)? } else { estimate(&stat)? };
+    let values: Vec<Vec<Option<DomainValue>>> = match def.kind {
+        Kind::GroupShare => group_shares(p, &sets, &roles, &options)?,
+        Kind::Arpr => poverty_by_population(&work, p, &sets, &stat, &options, scale).map_err(fail)?,
+        _ => estimate(&stat)?,
+    };
     let gap_values = match &gap_stat {
         Some(s) => Some(estimate(s)?),
         None => None,
@@ -945,6 +960,71 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         }
     }
     Ok(rows)
+}
+
+/// At-risk-of-poverty rates with the threshold from the whole population of
+/// each year and country: the rate is estimated separately within each
+/// (year, reporting country), the rows outside it keeping their place in the
+/// design. A domain spanning several of them (the degree of urbanisation
+/// across countries) has no rate.
+fn poverty_by_population(
+    work: &Frame,
+    p: &Prepared,
+    sets: &[Domains],
+    stat: &Statistic,
+    options: &Options,
+    scale: f64,
+) -> std::result::Result<Vec<Vec<Option<DomainValue>>>, urbis_survey::SurveyError> {
+    const NONE: u32 = u32::MAX;
+    const MIXED: u32 = u32::MAX - 1;
+    let n_countries = p.reporting.levels.len().max(1) as u32;
+    let part: Vec<u32> = (0..work.n_rows())
+        .map(|i| {
+            let c = p.reporting.codes[i];
+            if c == MISSING_CODE || p.years.codes[i] == MISSING_CODE {
+                NONE
+            } else {
+                p.years.codes[i] * n_countries + c
+            }
+        })
+        .collect();
+    let mut of_domain: Vec<Vec<u32>> = sets.iter().map(|d| vec![NONE; d.keys.len()]).collect();
+    for (i, &pt) in part.iter().enumerate() {
+        for (s, d) in sets.iter().enumerate() {
+            let code = d.grouping.codes[i];
+            if code == MISSING_CODE {
+                continue;
+            }
+            let slot = &mut of_domain[s][code as usize];
+            *slot = match *slot {
+                NONE => pt,
+                same if same == pt => same,
+                _ => MIXED,
+            };
+        }
+    }
+    let populations: BTreeSet<u32> = part.iter().copied().filter(|&pt| pt != NONE).collect();
+    let Some(Column::Number(x)) = work.column("value") else { unreachable!("poverty works on a numeric value") };
+    let groupings: Vec<Grouping> = sets.iter().map(|d| d.grouping.clone()).collect();
+    let mut out: Vec<Vec<Option<DomainValue>>> = sets.iter().map(|d| vec![None; d.keys.len()]).collect();
+    for pt in populations {
+        let masked = if part.iter().all(|&q| q == pt) {
+            x.clone()
+        } else {
+            x.iter().zip(&part).map(|(&v, &q)| if q == pt { v } else { f64::NAN }).collect()
+        };
+        let mut frame = Frame::new(work.source.clone(), work.n_rows());
+        frame.push("value", Column::Number(masked));
+        let estimates = estimate_domain_sets(&frame, &p.design, groupings.clone(), stat, options)?;
+        for (s, mut outputs) in estimates.into_iter().enumerate() {
+            for (d, v) in outputs.remove(0).values.into_iter().enumerate() {
+                if of_domain[s][d] == pt {
+                    out[s][d] = v.map(|v| v.scaled(scale));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The working frame of an indicator (its value column), the statistic that

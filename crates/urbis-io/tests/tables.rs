@@ -191,10 +191,10 @@ fn jsonstat_cube_layout_values_and_status() {
     assert_eq!(json["source"], "City of Vienna, urbis");
     assert_eq!(json["updated"], "2025-03-01");
     let id: Vec<&str> = json["id"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert_eq!(id, ["indicator", "geo", "time", "breakdown", "group", "measure", "unit"]);
+    assert_eq!(id, ["indicator", "geo_level", "geo", "time", "breakdown", "group", "measure", "unit"]);
     let size: Vec<usize> = json["size"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
-    // indicator 2, geo 1, time 2, breakdown 1, group 4, measure 2, unit 2
-    assert_eq!(size, [2, 1, 2, 1, 4, 2, 2]);
+    // indicator 2, geo_level 1, geo 1, time 2, breakdown 1, group 4, measure 2, unit 2
+    assert_eq!(size, [2, 1, 1, 2, 1, 4, 2, 2]);
     let cells: usize = size.iter().product();
     let value = json["value"].as_array().unwrap();
     assert_eq!(value.len(), cells);

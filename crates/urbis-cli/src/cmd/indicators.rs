@@ -13,7 +13,7 @@ use crate::output::write_atomic;
 pub struct Args {
     /// Project configuration (TOML, see docs/config.md).
     pub config: PathBuf,
-    /// Folder for indicators.csv, the formats the configuration asks for, metadata.json and report.json.
+    /// Folder for indicators.csv, the formats the configuration asks for, and metadata.json (with the run report).
     #[arg(long)]
     pub out: PathBuf,
     /// No progress bar.

@@ -16,7 +16,9 @@
 //! `extension` carries dense arrays aligned with `value`, `null` where a cell
 //! has no row or the field is empty: `se`, `ci_low`, `ci_high` (also `null`
 //! for unpublished figures, as they would reveal them), `n`, `conf_status`,
-//! `method`, `definition`, plus `geo_level` and `significant`.
+//! `method`, `definition`, plus `geo_level` and `significant`. The area level
+//! is a dimension too, since one code may stand at two levels (a city that is
+//! also a NUTS 3 region).
 //!
 //! `role` marks `time` and `geo`. Two rows for the same cell are an error, and
 //! so is a cube of more than [`MAX_CELLS`] cells (split the table, e.g. by indicator).
@@ -31,11 +33,19 @@ use super::{is_confidential, is_published, render_error};
 use crate::error::Result;
 
 /// The dimensions of the cube, in order (`id`).
-pub const DIMENSIONS: [&str; 7] = ["indicator", "geo", "time", "breakdown", "group", "measure", "unit"];
+pub const DIMENSIONS: [&str; 8] = ["indicator", "geo_level", "geo", "time", "breakdown", "group", "measure", "unit"];
 
 /// Labels of the dimensions themselves.
-const DIMENSION_LABELS: [&str; 7] =
-    ["Indicator", "Geographic area", "Time", "Breakdown", "Population group", "Measure", "Unit of measure"];
+const DIMENSION_LABELS: [&str; 8] = [
+    "Indicator",
+    "Area level",
+    "Geographic area",
+    "Time",
+    "Breakdown",
+    "Population group",
+    "Measure",
+    "Unit of measure",
+];
 
 /// The largest cube rendered (cells of the dense arrays).
 pub const MAX_CELLS: usize = 10_000_000;
@@ -84,7 +94,7 @@ struct Dataset<'a> {
     source: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     updated: &'a str,
-    id: [&'static str; 7],
+    id: [&'static str; 8],
     size: Vec<usize>,
     role: Role,
     dimension: Ordered<&'static str, Dimension<'a>>,
@@ -128,11 +138,12 @@ struct Extension<'a> {
 fn code(row: &IndicatorRow, dimension: usize) -> &str {
     match dimension {
         0 => &row.indicator,
-        1 => &row.geo,
-        2 => &row.time,
-        3 => &row.breakdown,
-        4 => &row.group,
-        5 => row.measure.code(),
+        1 => &row.geo_level,
+        2 => &row.geo,
+        3 => &row.time,
+        4 => &row.breakdown,
+        5 => &row.group,
+        6 => row.measure.code(),
         _ => &row.unit,
     }
 }
