@@ -92,77 +92,135 @@ const UNKNOWN_COUNTRY: &str = "?";
 /// Builds one canonical variable from a raw column. Returns the column and
 /// the codes no mapping covered (an error for the caller unless kept).
 pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column, Vec<(String, usize)>) {
-    let n = raw.len();
-    let mut unknown: HashMap<String, usize> = HashMap::new();
-    let mut note = |code: String| *unknown.entry(code).or_insert(0) += 1;
-    let mapped = |i: usize| -> Option<String> {
-        if raw.is_missing(i) {
-            return None;
+    // Numbers used as they are: no text at all.
+    if let (Kind::Number { .. } | Kind::Binary, Column::Number(v), true) = (kind, raw, mapping.codes.is_empty()) {
+        let (lo, hi) = bounds(kind);
+        let mut unknown: HashMap<u64, (f64, usize)> = HashMap::new();
+        let values = v
+            .iter()
+            .map(|&x| {
+                if x.is_nan() || (x >= lo && x <= hi && (kind != Kind::Binary || x == 0.0 || x == 1.0)) {
+                    x
+                } else {
+                    unknown.entry(x.to_bits()).or_insert((x, 0)).1 += 1;
+                    f64::NAN
+                }
+            })
+            .collect();
+        let codes = unknown.into_values().map(|(x, n)| (format_number(x), n)).collect();
+        return (Column::Number(values), sorted_by_count(codes));
+    }
+    // Otherwise every distinct raw value is mapped once.
+    let (codes, labels) = distinct(raw);
+    let mut counts = vec![0usize; labels.len()];
+    for &c in &codes {
+        if c != MISSING_CODE {
+            counts[c as usize] += 1;
         }
-        let value = raw.display(i).trim().to_string();
-        Some(match mapping.codes.get(&value) {
-            Some(to) => to.clone(),
-            // Numbers, texts and country codes not in the mapping pass through
-            // (and are validated below); other codes must be mapped.
-            None if mapping.codes.is_empty() || matches!(kind, Kind::Number { .. } | Kind::Text | Kind::Country) => {
-                value
+    }
+    let mut unknown = Vec::new();
+    let outcome: Vec<Option<String>> = labels
+        .iter()
+        .zip(&counts)
+        .map(|(label, &count)| {
+            let value = label.trim();
+            let mapped = match mapping.codes.get(value) {
+                Some(to) => Some(to.clone()),
+                // Numbers, texts and country codes not in the mapping pass
+                // through (and are validated below); other codes must be mapped.
+                None if mapping.codes.is_empty()
+                    || matches!(kind, Kind::Number { .. } | Kind::Text | Kind::Country) =>
+                {
+                    Some(value.to_string())
+                }
+                None => None,
+            };
+            let explicitly_unknown = mapped.as_deref() == Some(UNKNOWN);
+            let accepted = mapped.and_then(|v| accept(kind, v, mapping.keep_unknown));
+            let kept_as_unknown = accepted.as_deref() == Some(UNKNOWN_COUNTRY) && !explicitly_unknown;
+            if (accepted.is_none() || kept_as_unknown) && count > 0 {
+                unknown.push((value.to_string(), count));
             }
-            None => format!("\u{0}{value}"),
+            accepted
         })
-    };
+        .collect();
     let column = match kind {
         Kind::Number { .. } | Kind::Binary => {
-            let (lo, hi) = bounds(kind);
-            let mut values = Vec::with_capacity(n);
-            for i in 0..n {
-                let x = match mapped(i) {
-                    None => f64::NAN,
-                    Some(v) if v.starts_with('\u{0}') => {
-                        note(v[1..].to_string());
-                        f64::NAN
-                    }
-                    Some(v) => match v.parse::<f64>() {
-                        Ok(x)
-                            if x.is_finite()
-                                && x >= lo
-                                && x <= hi
-                                && (kind != Kind::Binary || x == 0.0 || x == 1.0) =>
-                        {
-                            x
-                        }
-                        _ => {
-                            note(v);
-                            f64::NAN
-                        }
-                    },
-                };
-                values.push(x);
-            }
-            Column::Number(values)
+            let numbers: Vec<f64> =
+                outcome.iter().map(|o| o.as_deref().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)).collect();
+            Column::Number(
+                codes.iter().map(|&c| if c == MISSING_CODE { f64::NAN } else { numbers[c as usize] }).collect(),
+            )
         }
-        Kind::Code(allowed) => text_column(n, |i| match mapped(i) {
-            None => None,
-            Some(v) if allowed.contains(&v.as_str()) => Some(v),
-            Some(v) => {
-                note(v.trim_start_matches('\u{0}').to_string());
-                None
-            }
-        }),
-        Kind::Country => text_column(n, |i| match mapped(i) {
-            None => None,
-            // Mapped explicitly to unknown.
-            Some(v) if v == UNKNOWN => Some(UNKNOWN_COUNTRY.to_string()),
-            Some(v) if v.starts_with('\u{0}') || origin_group(&v, "").is_none() => {
-                note(raw.display(i).trim().to_string());
-                mapping.keep_unknown.then(|| UNKNOWN_COUNTRY.to_string())
-            }
-            Some(v) => Some(v),
-        }),
-        Kind::Text => text_column(n, mapped),
+        _ => {
+            // Outcome texts become the levels of the canonical column.
+            let mut index: HashMap<&str, u32> = HashMap::new();
+            let mut levels: Vec<String> = Vec::new();
+            let remap: Vec<u32> = outcome
+                .iter()
+                .map(|o| match o {
+                    None => MISSING_CODE,
+                    Some(v) => *index.entry(v.as_str()).or_insert_with(|| {
+                        levels.push(v.clone());
+                        (levels.len() - 1) as u32
+                    }),
+                })
+                .collect();
+            let codes = codes.iter().map(|&c| if c == MISSING_CODE { c } else { remap[c as usize] }).collect();
+            Column::Text(TextColumn { codes, levels })
+        }
     };
-    let mut codes: Vec<(String, usize)> = unknown.into_iter().collect();
+    (column, sorted_by_count(unknown))
+}
+
+/// The canonical value of a mapped raw value, or `None` when it is not
+/// admissible for the kind (an unknown code). Country codes no mapping covers
+/// become the unknown marker when unknown codes are kept.
+fn accept(kind: Kind, v: String, keep_unknown: bool) -> Option<String> {
+    match kind {
+        Kind::Number { .. } | Kind::Binary => {
+            let (lo, hi) = bounds(kind);
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= lo && *x <= hi && (kind != Kind::Binary || *x == 0.0 || *x == 1.0))
+                .map(|_| v)
+        }
+        Kind::Code(allowed) => allowed.contains(&v.as_str()).then_some(v),
+        Kind::Country if v == UNKNOWN => Some(UNKNOWN_COUNTRY.to_string()),
+        Kind::Country if origin_group(&v, "").is_some() => Some(v),
+        Kind::Country => keep_unknown.then(|| UNKNOWN_COUNTRY.to_string()),
+        Kind::Text => Some(v),
+    }
+}
+
+/// Codes per row and the distinct raw values as text.
+fn distinct(raw: &Column) -> (Vec<u32>, Vec<String>) {
+    match raw {
+        Column::Text(t) => (t.codes.clone(), t.levels.clone()),
+        Column::Number(v) => {
+            let mut index: HashMap<u64, u32> = HashMap::new();
+            let mut labels = Vec::new();
+            let codes = v
+                .iter()
+                .map(|&x| {
+                    if x.is_nan() {
+                        return MISSING_CODE;
+                    }
+                    let key = if x == 0.0 { 0 } else { x.to_bits() };
+                    *index.entry(key).or_insert_with(|| {
+                        labels.push(format_number(x));
+                        (labels.len() - 1) as u32
+                    })
+                })
+                .collect();
+            (codes, labels)
+        }
+    }
+}
+
+fn sorted_by_count(mut codes: Vec<(String, usize)>) -> Vec<(String, usize)> {
     codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    (column, codes)
+    codes
 }
 
 /// Admissible range of a numeric kind.
