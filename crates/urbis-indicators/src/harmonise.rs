@@ -113,7 +113,7 @@ pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column,
     // Otherwise every distinct raw value is mapped once.
     let (codes, labels) = distinct(raw);
     let mut counts = vec![0usize; labels.len()];
-    for &c in &codes {
+    for &c in codes.iter() {
         if c != MISSING_CODE {
             counts[c as usize] += 1;
         }
@@ -194,9 +194,10 @@ fn accept(kind: Kind, v: String, keep_unknown: bool) -> Option<String> {
 }
 
 /// Codes per row and the distinct raw values as text.
-fn distinct(raw: &Column) -> (Vec<u32>, Vec<String>) {
+fn distinct(raw: &Column) -> (std::borrow::Cow<'_, [u32]>, std::borrow::Cow<'_, [String]>) {
+    use std::borrow::Cow;
     match raw {
-        Column::Text(t) => (t.codes.clone(), t.levels.clone()),
+        Column::Text(t) => (Cow::Borrowed(&t.codes), Cow::Borrowed(&t.levels)),
         Column::Number(v) => {
             let mut index: HashMap<u64, u32> = HashMap::new();
             let mut labels = Vec::new();
@@ -212,8 +213,8 @@ fn distinct(raw: &Column) -> (Vec<u32>, Vec<String>) {
                         (labels.len() - 1) as u32
                     })
                 })
-                .collect();
-            (codes, labels)
+                .collect::<Vec<u32>>();
+            (Cow::Owned(codes), Cow::Owned(labels))
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct Report {
     pub skipped: Vec<String>,
     /// Sum of weights per level (the same at every level: levels add up).
     pub population_by_level: BTreeMap<String, f64>,
+    /// Seconds spent reading and harmonising each source and on each indicator.
+    pub seconds: Vec<(String, f64)>,
 }
 
 /// The indicator table and everything needed to describe it.
@@ -151,8 +153,10 @@ pub fn run(
     let mut computed: BTreeSet<String> = BTreeSet::new();
     let mut reasons: BTreeMap<String, String> = BTreeMap::new();
     for source in &config.sources {
+        let clock = std::time::Instant::now();
         let prepared =
             prepare_source(config, text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
+        report.seconds.push((format!("source {}", source.name.get_ref()), clock.elapsed().as_secs_f64()));
         metadata.sources.push(prepared.meta.clone());
         for (id, definition) in &prepared.definitions {
             metadata.definitions.insert(
@@ -187,7 +191,9 @@ pub fn run(
                 });
                 continue;
             }
+            let clock = std::time::Instant::now();
             rows.extend(compute_indicator(&indicator.def, &prepared, config.project.level)?);
+            report.seconds.push((id.clone(), clock.elapsed().as_secs_f64()));
             computed.insert(id.clone());
         }
     }
@@ -739,6 +745,21 @@ fn indicator_meta(d: &Indicator) -> IndicatorMeta {
 /// (year code, area code, group label) of a domain.
 type DomainKey = (u32, u32, String);
 
+/// Every set of domains of an indicator: the groupings (passed to the
+/// estimator as they are) and the key of each domain.
+#[derive(Default)]
+struct DomainSets {
+    groupings: Vec<Grouping>,
+    keys: Vec<Vec<DomainKey>>,
+}
+
+impl DomainSets {
+    fn push(&mut self, d: Domains) {
+        self.groupings.push(d.grouping);
+        self.keys.push(d.keys);
+    }
+}
+
 /// Domains (year × area × group) as one grouping; rows outside the
 /// population or without a group belong to none.
 struct Domains {
@@ -835,7 +856,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
 
     // Every set of domains of this indicator.
     let mut roles = Vec::new();
-    let mut sets: Vec<Domains> = Vec::new();
+    let mut sets = DomainSets::default();
     for k in 0..p.levels.len() {
         roles.push(SetRole::Total { level: k });
         sets.push(domains(&p.years, &p.geo[k], None, &[], &[], &population));
@@ -849,8 +870,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     }
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
     let estimate = |stat: &Statistic| -> Result<Vec<Vec<Option<DomainValue>>>> {
-        let groupings = sets.iter().map(|d| d.grouping.clone()).collect();
-        Ok(estimate_domain_sets(&work, &p.design, groupings, stat, &options)
+        Ok(estimate_domain_sets(&work, &p.design, &sets.groupings, stat, &options)
             .map_err(fail)?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
@@ -871,7 +891,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     let mut totals: HashMap<(usize, u32, u32), DomainValue> = HashMap::new();
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
-            for (d, key) in sets[s].keys.iter().enumerate() {
+            for (d, key) in sets.keys[s].iter().enumerate() {
                 if let Some(v) = &values[s][d] {
                     totals.insert((*level, key.0, key.1), v.clone());
                 }
@@ -885,7 +905,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     for (s, role) in roles.iter().enumerate() {
         let SetRole::Groups { level, breakdown } = *role else { continue };
         let entry = by_breakdown.entry((level, breakdown)).or_default();
-        for (d, key) in sets[s].keys.iter().enumerate() {
+        for (d, key) in sets.keys[s].iter().enumerate() {
             let Some(mut v) = values[s][d].clone() else { continue };
             if def.kind == Kind::MedianRatio {
                 let Some(total) = totals.get(&(level, key.0, key.1)) else { continue };
@@ -970,7 +990,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
 fn poverty_by_population(
     work: &Frame,
     p: &Prepared,
-    sets: &[Domains],
+    sets: &DomainSets,
     stat: &Statistic,
     options: &Options,
     scale: f64,
@@ -988,10 +1008,10 @@ fn poverty_by_population(
             }
         })
         .collect();
-    let mut of_domain: Vec<Vec<u32>> = sets.iter().map(|d| vec![NONE; d.keys.len()]).collect();
+    let mut of_domain: Vec<Vec<u32>> = sets.keys.iter().map(|k| vec![NONE; k.len()]).collect();
     for (i, &pt) in part.iter().enumerate() {
-        for (s, d) in sets.iter().enumerate() {
-            let code = d.grouping.codes[i];
+        for (s, g) in sets.groupings.iter().enumerate() {
+            let code = g.codes[i];
             if code == MISSING_CODE {
                 continue;
             }
@@ -1005,8 +1025,7 @@ fn poverty_by_population(
     }
     let populations: BTreeSet<u32> = part.iter().copied().filter(|&pt| pt != NONE).collect();
     let Some(Column::Number(x)) = work.column("value") else { unreachable!("poverty works on a numeric value") };
-    let groupings: Vec<Grouping> = sets.iter().map(|d| d.grouping.clone()).collect();
-    let mut out: Vec<Vec<Option<DomainValue>>> = sets.iter().map(|d| vec![None; d.keys.len()]).collect();
+    let mut out: Vec<Vec<Option<DomainValue>>> = sets.keys.iter().map(|k| vec![None; k.len()]).collect();
     for pt in populations {
         let masked = if part.iter().all(|&q| q == pt) {
             x.clone()
@@ -1015,7 +1034,7 @@ fn poverty_by_population(
         };
         let mut frame = Frame::new(work.source.clone(), work.n_rows());
         frame.push("value", Column::Number(masked));
-        let estimates = estimate_domain_sets(&frame, &p.design, groupings.clone(), stat, options)?;
+        let estimates = estimate_domain_sets(&frame, &p.design, &sets.groupings, stat, options)?;
         for (s, mut outputs) in estimates.into_iter().enumerate() {
             for (d, v) in outputs.remove(0).values.into_iter().enumerate() {
                 if of_domain[s][d] == pt {
@@ -1082,20 +1101,19 @@ fn gap_unit(unit: &str) -> String {
 /// to the area's, both from one pass over every set of domains.
 fn group_shares(
     p: &Prepared,
-    sets: &[Domains],
+    sets: &DomainSets,
     roles: &[SetRole],
     options: &Options,
 ) -> Result<Vec<Vec<Option<DomainValue>>>> {
     let mut frame = Frame::new(p.frame.source.clone(), p.frame.n_rows());
     frame.push("one", Column::Number(vec![1.0; p.frame.n_rows()]));
-    let groupings = sets.iter().map(|d| d.grouping.clone()).collect();
     let sizes: Vec<Vec<Option<DomainValue>>> =
-        estimate_domain_sets(&frame, &p.design, groupings, &Statistic::Total("one".into()), options)
+        estimate_domain_sets(&frame, &p.design, &sets.groupings, &Statistic::Total("one".into()), options)
             .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values)
             .collect();
-    let mut out: Vec<Vec<Option<DomainValue>>> = sets.iter().map(|d| vec![None; d.keys.len()]).collect();
+    let mut out: Vec<Vec<Option<DomainValue>>> = sets.keys.iter().map(|k| vec![None; k.len()]).collect();
     for (s, role) in roles.iter().enumerate() {
         let SetRole::Groups { level, .. } = *role else { continue };
         let areas = roles
@@ -1103,8 +1121,8 @@ fn group_shares(
             .position(|r| matches!(r, SetRole::Total { level: l } if *l == level))
             .expect("every level has its total");
         let area_index: HashMap<(u32, u32), usize> =
-            sets[areas].keys.iter().enumerate().map(|(d, k)| ((k.0, k.1), d)).collect();
-        for (d, key) in sets[s].keys.iter().enumerate() {
+            sets.keys[areas].iter().enumerate().map(|(d, k)| ((k.0, k.1), d)).collect();
+        for (d, key) in sets.keys[s].iter().enumerate() {
             let (Some(group), Some(&a)) = (&sizes[s][d], area_index.get(&(key.0, key.1))) else { continue };
             let Some(area) = &sizes[areas][a] else { continue };
             out[s][d] = group.ratio(area).map(|v| v.scaled(100.0));

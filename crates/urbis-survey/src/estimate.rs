@@ -29,9 +29,9 @@ pub struct Row {
 pub(crate) struct Context<'a> {
     pub frame: &'a Frame,
     pub design: &'a Design,
-    pub domains: Grouping,
+    pub domains: std::borrow::Cow<'a, Grouping>,
     /// Further sets of domains estimated in the same pass (smooth statistics only).
-    pub extra: Vec<Grouping>,
+    pub extra: &'a [Grouping],
     /// Rows with a value of the statistic's variable, stably sorted by it
     /// (shared by the calls of a multi-set estimation).
     pub presorted: Option<std::sync::Arc<Vec<u32>>>,
@@ -54,7 +54,7 @@ impl Context<'_> {
     pub fn sets(&self) -> (Vec<crate::aggregate::DomainSet<'_>>, usize) {
         let mut sets = Vec::with_capacity(1 + self.extra.len());
         let mut offset = 0u32;
-        for g in std::iter::once(&self.domains).chain(&self.extra) {
+        for g in std::iter::once(self.domains.as_ref()).chain(self.extra) {
             sets.push((g.codes.as_slice(), offset));
             offset += g.len() as u32;
         }
@@ -97,7 +97,7 @@ pub fn estimate(
             .collect::<Result<Vec<_>>>()?;
         Grouping::combine(&parts)
     };
-    let ctx = Context::new(frame, design, domains, options)?;
+    let ctx = Context::new(frame, design, std::borrow::Cow::Owned(domains), options)?;
     let mut rows = Vec::new();
     let mut next = 0;
     while next < stats.len() {
@@ -148,7 +148,7 @@ pub fn estimate_domains(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<DomainEstimates>> {
-    Ok(estimate_domain_sets(frame, design, vec![domains], stat, options)?.remove(0))
+    Ok(estimate_domain_sets(frame, design, std::slice::from_ref(&domains), stat, options)?.remove(0))
 }
 
 /// Estimates one statistic for several sets of domains (for example every
@@ -158,7 +158,7 @@ pub fn estimate_domains(
 pub fn estimate_domain_sets(
     frame: &Frame,
     design: &Design,
-    sets: Vec<Grouping>,
+    sets: &[Grouping],
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
@@ -169,13 +169,11 @@ pub fn estimate_domain_sets(
         matches!(stat, Statistic::Mean(_) | Statistic::Total(_) | Statistic::Ratio { .. } | Statistic::Prop(_));
     if smooth {
         let sizes: Vec<usize> = sets.iter().map(Grouping::len).collect();
-        let mut iter = sets.into_iter();
-        let first = iter.next().expect("non-empty");
-        let mut ctx = Context::new(frame, design, first, options)?;
-        ctx.extra = iter.collect();
+        let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(&sets[0]), options)?;
+        ctx.extra = &sets[1..];
         if let Some((dfs, _)) = &mut ctx.replicate_df {
             if let Kind::Replicate(r) = &design.kind {
-                for g in &ctx.extra {
+                for g in ctx.extra {
                     dfs.extend(crate::design::replicate_df(r, g).0);
                 }
             }
@@ -199,9 +197,9 @@ pub fn estimate_domain_sets(
         }
         _ => None,
     };
-    sets.into_iter()
+    sets.iter()
         .map(|domains| {
-            let mut ctx = Context::new(frame, design, domains, options)?;
+            let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(domains), options)?;
             ctx.presorted = presorted.clone();
             Ok(compute(&ctx, stat)?
                 .into_iter()
@@ -212,7 +210,12 @@ pub fn estimate_domain_sets(
 }
 
 impl<'a> Context<'a> {
-    fn new(frame: &'a Frame, design: &'a Design, domains: Grouping, options: &'a Options) -> Result<Self> {
+    fn new(
+        frame: &'a Frame,
+        design: &'a Design,
+        domains: std::borrow::Cow<'a, Grouping>,
+        options: &'a Options,
+    ) -> Result<Self> {
         if frame.n_rows() != design.n_rows() || domains.codes.len() != design.n_rows() {
             return Err(SurveyError::Invalid(
                 "the design, the data and the domains have different numbers of rows".into(),
@@ -234,7 +237,7 @@ impl<'a> Context<'a> {
             Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
             Kind::Linear(_) => None,
         };
-        Ok(Context { frame, design, domains, extra: Vec::new(), presorted: None, options, replicate_df })
+        Ok(Context { frame, design, domains, extra: &[], presorted: None, options, replicate_df })
     }
 }
 
