@@ -129,7 +129,7 @@ proptest! {
         let design = Design::linear(f.n_rows(), &spec).unwrap();
         let sets = vec![Grouping::of_column(f.column("g").unwrap()), Grouping::of_column(f.column("cat").unwrap())];
         for stat in [Statistic::Mean("y".into()), Statistic::Median("y".into())] {
-            let together = estimate_domain_sets(&f, &design, sets.clone(), &stat, &Options::default()).unwrap();
+            let together = estimate_domain_sets(&f, &design, &sets, &stat, &Options::default()).unwrap();
             for (set, joint) in sets.iter().zip(&together) {
                 let alone = estimate_domains(&f, &design, set.clone(), &stat, &Options::default()).unwrap();
                 for (a, b) in alone[0].values.iter().zip(&joint[0].values) {
