@@ -18,6 +18,9 @@ use crate::error::{IoError, Result};
 use crate::text::{parse_number, TextBuilder};
 use crate::{ColumnType, ReadOptions};
 
+/// Rows read by one thread, and its columns (by position in the request).
+type ShareRead = (usize, Vec<(usize, Builder)>);
+
 enum Builder {
     Number(Vec<f64>),
     Text(TextBuilder),
@@ -45,29 +48,56 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
         }
     }
     let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-    let reader = builder.with_projection(mask).with_batch_size(1 << 16).build().map_err(|e| bad(&e))?;
-    let mut builders: Vec<Builder> = wanted
-        .iter()
-        .map(|w| {
-            let field = schema.field_with_name(w).expect("column exists");
-            let text = options.type_of(w) == ColumnType::Text || !is_numeric(field.data_type());
-            if text {
-                Builder::Text(TextBuilder::default())
-            } else {
-                Builder::Number(Vec::with_capacity(total_rows))
+    drop(builder);
+    // Columns are decoded in parallel: each thread reads its share of them.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(wanted.len()).max(1);
+    let shares: Vec<Vec<usize>> = (0..threads).map(|t| (t..wanted.len()).step_by(threads).collect()).collect();
+    let read_share = |share: &[usize]| -> Result<ShareRead> {
+        let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| bad(&e))?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), share.iter().map(|&c| roots[c]));
+        let reader = builder.with_projection(mask).with_batch_size(1 << 16).build().map_err(|e| bad(&e))?;
+        let mut builders: Vec<(usize, Builder)> = share
+            .iter()
+            .map(|&c| {
+                let w = &wanted[c];
+                let field = schema.field_with_name(w).expect("column exists");
+                let text = options.type_of(w) == ColumnType::Text || !is_numeric(field.data_type());
+                let b = if text {
+                    Builder::Text(TextBuilder::default())
+                } else {
+                    Builder::Number(Vec::with_capacity(total_rows))
+                };
+                (c, b)
+            })
+            .collect();
+        let mut n_rows = 0usize;
+        for batch in reader {
+            let batch = batch.map_err(|e| bad(&e))?;
+            for (c, b) in &mut builders {
+                let w = &wanted[*c];
+                let array =
+                    batch.column_by_name(w).ok_or_else(|| bad(&format!("column '{w}' missing in a row group")))?;
+                append(b, array, options, &file, w, n_rows)?;
             }
-        })
-        .collect();
-    let mut n_rows = 0usize;
-    for batch in reader {
-        let batch = batch.map_err(|e| bad(&e))?;
-        for (c, w) in wanted.iter().enumerate() {
-            let array = batch.column_by_name(w).ok_or_else(|| bad(&format!("column '{w}' missing in a row group")))?;
-            append(&mut builders[c], array, options, &file, w, n_rows)?;
+            n_rows += batch.num_rows();
         }
-        n_rows += batch.num_rows();
+        Ok((n_rows, builders))
+    };
+    let results: Vec<Result<ShareRead>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares.iter().map(|share| scope.spawn(|| read_share(share))).collect();
+        handles.into_iter().map(|h| h.join().expect("reader thread does not panic")).collect()
+    });
+    let mut n_rows = 0;
+    let mut builders: Vec<Option<Builder>> = (0..wanted.len()).map(|_| None).collect();
+    for result in results {
+        let (rows, part) = result?;
+        n_rows = rows;
+        for (c, b) in part {
+            builders[c] = Some(b);
+        }
     }
+    let builders = builders.into_iter().map(|b| b.expect("every column read"));
     let mut frame = Frame::new(file, n_rows);
     for (name, b) in wanted.into_iter().zip(builders) {
         frame.push(

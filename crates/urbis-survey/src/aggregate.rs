@@ -45,10 +45,10 @@ impl PsuTotals {
     }
 
     /// Cells of each domain, in PSU order.
-    pub fn cells_by_domain(&self, n_domains: usize) -> Vec<Vec<usize>> {
+    pub fn cells_by_domain(&self, n_domains: usize) -> Vec<Vec<u32>> {
         let mut by = vec![Vec::new(); n_domains];
         for (c, cell) in self.cells.iter().enumerate() {
-            by[cell.domain as usize].push(c);
+            by[cell.domain as usize].push(c as u32);
         }
         by
     }

@@ -103,6 +103,19 @@ impl DomainValue {
         Ok(Estimate::symmetric(self.estimate, se, level, df, self.n, self.pop_size))
     }
 
+    /// The same value with its uncertainty summarised (standard error,
+    /// interval, df): much smaller, but no longer combinable with others.
+    /// A value whose uncertainty cannot be summarised (a lonely PSU under
+    /// `fail`) is returned as it is, so that publishing reports the error.
+    pub(crate) fn summarised(self, design: &Design, level: f64) -> DomainValue {
+        match self.finish(design, level) {
+            Ok(e) if !matches!(self.spread, Spread::Interval { .. }) => {
+                DomainValue { spread: Spread::Interval { se: e.se, low: e.ci_low, high: e.ci_high, df: e.df }, ..self }
+            }
+            _ => self,
+        }
+    }
+
     /// The difference `self − other` with its covariance accounted for, or
     /// `None` when the uncertainty cannot be combined (estimator intervals).
     pub fn minus(&self, other: &DomainValue) -> Option<DomainValue> {
@@ -177,7 +190,7 @@ fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
 /// pieces of a [`Spread::Linear`].
 pub(crate) struct LinearDomains<'a> {
     pub totals: &'a PsuTotals,
-    pub cells: Vec<Vec<usize>>,
+    pub cells: Vec<Vec<u32>>,
     n_strata: usize,
     stratum_of_psu: &'a [u32],
 }
@@ -196,7 +209,7 @@ impl<'a> LinearDomains<'a> {
     pub fn total(&self, d: usize) -> Vec<f64> {
         let mut t = vec![0.0; self.totals.k];
         for &c in &self.cells[d] {
-            for (a, b) in t.iter_mut().zip(self.totals.sums(c)) {
+            for (a, b) in t.iter_mut().zip(self.totals.sums(c as usize)) {
                 *a += b;
             }
         }
@@ -204,7 +217,7 @@ impl<'a> LinearDomains<'a> {
     }
 
     pub fn n(&self, d: usize) -> u64 {
-        self.cells[d].iter().map(|&c| self.totals.cells[c].n as u64).sum()
+        self.cells[d].iter().map(|&c| self.totals.cells[c as usize].n as u64).sum()
     }
 
     pub fn is_empty(&self, d: usize) -> bool {
@@ -218,6 +231,7 @@ impl<'a> LinearDomains<'a> {
         let scores = self.cells[d]
             .iter()
             .map(|&c| {
+                let c = c as usize;
                 let cell = self.totals.cells[c];
                 present[self.stratum_of_psu[cell.psu as usize] as usize] = true;
                 if cell.n > 0 {

@@ -35,6 +35,9 @@ pub(crate) struct Context<'a> {
     /// Rows with a value of the statistic's variable, stably sorted by it
     /// (shared by the calls of a multi-set estimation).
     pub presorted: Option<std::sync::Arc<Vec<u32>>>,
+    /// Summarise each smooth domain value as soon as it is computed (when no
+    /// contrast between domains will be asked for), to hold less memory.
+    pub summarise: bool,
     pub options: &'a Options,
     /// Replicate designs: degrees of freedom per domain and for the whole sample.
     pub replicate_df: Option<(Vec<f64>, f64)>,
@@ -83,21 +86,39 @@ pub fn estimate(
     stats: &[Statistic],
     options: &Options,
 ) -> Result<Vec<Row>> {
-    let domains = if by.is_empty() {
-        Grouping::single(frame.n_rows())
-    } else {
-        let parts = by
-            .iter()
-            .map(|name| {
-                frame
-                    .column(name)
-                    .map(Grouping::of_column)
-                    .ok_or_else(|| SurveyError::BadColumn { column: name.to_string(), reason: "not found".into() })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Grouping::combine(&parts)
-    };
-    let ctx = Context::new(frame, design, std::borrow::Cow::Owned(domains), options)?;
+    estimate_in(frame, design, &domains_of(frame, by)?, by.len(), stats, options)
+}
+
+/// The domains formed by the `by` columns of a frame (one domain holding
+/// every row without `by`).
+pub fn domains_of(frame: &Frame, by: &[&str]) -> Result<Grouping> {
+    if by.is_empty() {
+        return Ok(Grouping::single(frame.n_rows()));
+    }
+    let parts = by
+        .iter()
+        .map(|name| {
+            frame
+                .column(name)
+                .map(Grouping::of_column)
+                .ok_or_else(|| SurveyError::BadColumn { column: name.to_string(), reason: "not found".into() })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Grouping::combine(&parts))
+}
+
+/// [`estimate`] over domains built beforehand with [`domains_of`] from
+/// `n_by` columns (so that the caller may free those columns first).
+pub fn estimate_in(
+    frame: &Frame,
+    design: &Design,
+    domains: &Grouping,
+    n_by: usize,
+    stats: &[Statistic],
+    options: &Options,
+) -> Result<Vec<Row>> {
+    let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(domains), options)?;
+    ctx.summarise = options.diff.is_none();
     let mut rows = Vec::new();
     let mut next = 0;
     while next < stats.len() {
@@ -120,7 +141,7 @@ pub fn estimate(
             for (variable, values) in outputs {
                 rows.extend(publish(&ctx, stat.name(), &variable, &values)?);
                 if let Some((a, b)) = &options.diff {
-                    rows.extend(differences(&ctx, stat.name(), &variable, &values, a, b, by.len())?);
+                    rows.extend(differences(&ctx, stat.name(), &variable, &values, a, b, n_by)?);
                 }
             }
         }
@@ -237,7 +258,7 @@ impl<'a> Context<'a> {
             Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
             Kind::Linear(_) => None,
         };
-        Ok(Context { frame, design, domains, extra: &[], presorted: None, options, replicate_df })
+        Ok(Context { frame, design, domains, extra: &[], presorted: None, summarise: false, options, replicate_df })
     }
 }
 
@@ -471,12 +492,18 @@ pub(crate) fn smooth(
             for d in 0..nd {
                 let t = domains.total(d);
                 for (f, form) in forms.iter().enumerate() {
-                    out[f].push((!domains.is_empty(d)).then(|| DomainValue {
+                    let value = (!domains.is_empty(d)).then(|| DomainValue {
                         estimate: form.value(&t),
                         n: domains.n(d),
                         pop_size: t[pops[f]],
                         spread: domains.spread(d, |s| form.score(&t, s)),
-                    }));
+                    });
+                    // A value that cannot be summarised keeps its scores, so
+                    // that publishing reports the error.
+                    out[f].push(match value {
+                        Some(v) if ctx.summarise => Some(v.summarised(ctx.design, ctx.options.level)),
+                        other => other,
+                    });
                 }
             }
         }

@@ -43,13 +43,29 @@ impl Grouping {
                 Grouping { codes, labels }.drop_unused()
             }
             Column::Number(v) => {
-                let mut distinct: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
-                let index: HashMap<u64, u32> =
-                    distinct.iter().enumerate().map(|(i, x)| (normal_bits(*x), i as u32)).collect();
-                let codes = v.iter().map(|x| if x.is_nan() { MISSING_CODE } else { index[&normal_bits(*x)] }).collect();
-                let labels = distinct.iter().map(|x| format_number(*x)).collect();
+                // Distinct values first (few), then sorted; codes in one more pass.
+                let mut first: HashMap<u64, u32> = HashMap::new();
+                let mut distinct: Vec<f64> = Vec::new();
+                let raw: Vec<u32> = v
+                    .iter()
+                    .map(|&x| {
+                        if x.is_nan() {
+                            return MISSING_CODE;
+                        }
+                        *first.entry(normal_bits(x)).or_insert_with(|| {
+                            distinct.push(if x == 0.0 { 0.0 } else { x });
+                            (distinct.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
+                order.sort_by(|a, b| distinct[*a as usize].total_cmp(&distinct[*b as usize]));
+                let mut rank = vec![0u32; order.len()];
+                for (r, &d) in order.iter().enumerate() {
+                    rank[d as usize] = r as u32;
+                }
+                let codes = raw.into_iter().map(|c| if c == MISSING_CODE { c } else { rank[c as usize] }).collect();
+                let labels = order.iter().map(|&d| format_number(distinct[d as usize])).collect();
                 Grouping { codes, labels }
             }
         }

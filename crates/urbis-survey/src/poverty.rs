@@ -200,6 +200,7 @@ fn with_population_median(
     let c = scale * median_influence(&Weighted::new(&s.full, w), &s.full.rows, &mut population_influence);
     population_influence.iter_mut().for_each(|v| *v *= scale);
     let whole = domain_spreads(ctx, &population_influence, &vec![0; n_rows]).remove(0);
+    drop(population_influence);
     let mut own = vec![f64::NAN; n_rows];
     let (estimates, slopes): (Vec<f64>, Vec<f64>) =
         s.domains

@@ -9,8 +9,8 @@ use regex::Regex;
 use serde::Serialize;
 use urbis_io::{read_table, ColumnType, ReadOptions};
 use urbis_survey::{
-    estimate, Design, DesignSummary, GiniRule, LinearSpec, LonelyPsu, NamedColumn, Options, QuantileRule, RepType,
-    ReplicateSpec, Row, Statistic,
+    domains_of, estimate_in, Design, DesignSummary, GiniRule, LinearSpec, LonelyPsu, NamedColumn, Options,
+    QuantileRule, RepType, ReplicateSpec, Row, Statistic,
 };
 
 use crate::output::{emit, number};
@@ -290,7 +290,6 @@ pub fn run(args: Args, matches: &ArgMatches) -> Result<()> {
             (c.clone(), column.expect("column was read"))
         })
         .collect();
-    let frame = frame;
     fn named<'a>(frame: &'a urbis_core::Frame, name: &'a str) -> NamedColumn<'a> {
         NamedColumn { name, column: frame.column(name).expect("column was read") }
     }
@@ -330,6 +329,12 @@ pub fn run(args: Args, matches: &ArgMatches) -> Result<()> {
         )
     }
     .map_err(|e| anyhow!("{file}: {e}"))?;
+    // The design holds what it needs of its columns: free them before estimating.
+    for c in [&args.weights, &args.strata, &args.ids, &args.fpc].into_iter().flatten() {
+        if !analysed.contains(c.as_str()) {
+            frame.take(c);
+        }
+    }
 
     let diff = match &args.diff {
         Some(d) => {
@@ -352,7 +357,16 @@ pub fn run(args: Args, matches: &ArgMatches) -> Result<()> {
         diff,
     };
     let by: Vec<&str> = args.by.iter().map(String::as_str).collect();
-    let rows = estimate(&frame, &design, &by, &stats, &options).map_err(|e| anyhow!("{file}: {e}"))?;
+    let domains = domains_of(&frame, &by).map_err(|e| anyhow!("{file}: {e}"))?;
+    // The domain codes are all the estimates need of the `by` columns.
+    let used: BTreeSet<&str> = stats.iter().flat_map(|s| s.columns()).collect();
+    for b in &by {
+        if !used.contains(b) {
+            frame.take(b);
+        }
+    }
+    let rows =
+        estimate_in(&frame, &design, &domains, by.len(), &stats, &options).map_err(|e| anyhow!("{file}: {e}"))?;
     let bytes = match args.format {
         Format::Csv => to_csv(&rows, &args.by)?,
         Format::Json => to_json(&rows, &args.by, &design.summary(), &options)?,
