@@ -5,7 +5,8 @@
 //! condition, a numerator condition or a variable, and a statistic.
 
 /// How an indicator is estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Percentage of the population meeting the numerator condition.
     Share,
@@ -37,7 +38,8 @@ impl Kind {
 }
 
 /// How the gap of a group to natives is expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Gap {
     /// Difference (percentage points for rates).
     Difference,
@@ -45,8 +47,9 @@ pub enum Gap {
     Ratio,
 }
 
-/// One indicator of the catalogue (or of the configuration).
-#[derive(Debug, Clone, PartialEq)]
+/// One indicator of the catalogue (or of the configuration); it is written
+/// as it is into the run's metadata.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Indicator {
     pub id: String,
     pub label: String,
@@ -57,10 +60,12 @@ pub struct Indicator {
     pub numerator: String,
     /// Variable of `Mean`, `Median`, `Arpr`, `MedianRatio`.
     pub variable: String,
+    #[serde(rename = "statistic")]
     pub kind: Kind,
     pub unit: String,
     pub gap: Gap,
     /// Source type: `LFS`, `EU-SILC`, `register` or `survey`.
+    #[serde(rename = "source_type")]
     pub source: String,
     /// Eurostat table or definition it follows.
     pub reference: String,

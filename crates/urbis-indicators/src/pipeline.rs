@@ -73,25 +73,10 @@ pub struct Metadata {
     pub software: String,
     pub reporting_country: String,
     pub confidence_level: f64,
-    pub indicators: Vec<IndicatorMeta>,
+    pub indicators: Vec<Indicator>,
     pub definitions: BTreeMap<String, String>,
     pub sources: Vec<SourceMeta>,
     pub levels: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct IndicatorMeta {
-    pub id: String,
-    pub label: String,
-    pub family: String,
-    pub population: String,
-    pub numerator: String,
-    pub variable: String,
-    pub statistic: String,
-    pub unit: String,
-    pub gap: String,
-    pub source_type: String,
-    pub reference: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,7 +199,7 @@ pub fn run(
     if let Some(register) = &config.register {
         rows.extend(crate::register::rows(register, text, base, &hierarchy, &levels, &indicators)?);
     }
-    metadata.indicators = indicators.iter().map(|i| indicator_meta(&i.def)).collect();
+    metadata.indicators = indicators.iter().map(|i| i.def.clone()).collect();
     Ok(Run { rows, report, metadata })
 }
 
@@ -720,25 +705,6 @@ fn describe_definition(breakdown: &Breakdown, country: &str) -> String {
         ),
         Breakdown::Generation => "Generations: 1GEN foreign-born, 2GEN native-born with at least one foreign-born parent (2GEN_ONE one, 2GEN_BOTH both), NAT native-born with native-born parents".into(),
         Breakdown::Residence => "Duration of residence of the foreign-born: FOR_LT5Y fewer than 5 years, FOR_GE5Y 5 years or more; NAT native-born".into(),
-    }
-}
-
-fn indicator_meta(d: &Indicator) -> IndicatorMeta {
-    IndicatorMeta {
-        id: d.id.clone(),
-        label: d.label.clone(),
-        family: d.family.clone(),
-        population: d.population.clone(),
-        numerator: d.numerator.clone(),
-        variable: d.variable.clone(),
-        statistic: format!("{:?}", d.kind).to_lowercase(),
-        unit: d.unit.clone(),
-        gap: match d.gap {
-            Gap::Difference => "difference".into(),
-            Gap::Ratio => "ratio".into(),
-        },
-        source_type: d.source.clone(),
-        reference: d.reference.clone(),
     }
 }
 

@@ -49,8 +49,12 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
     }
     let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     drop(builder);
-    // Columns are decoded in parallel: each thread reads its share of them.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(wanted.len()).max(1);
+    // Columns are decoded in parallel, each thread reading its share of them
+    // (at least 8 columns each: for fewer, a second reader costs more memory
+    // than it saves time).
+    const COLUMNS_PER_THREAD: usize = 8;
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(wanted.len() / COLUMNS_PER_THREAD).max(1);
     let shares: Vec<Vec<usize>> = (0..threads).map(|t| (t..wanted.len()).step_by(threads).collect()).collect();
     let read_share = |share: &[usize]| -> Result<ShareRead> {
         let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;

@@ -212,6 +212,10 @@ impl Design {
             rank[p as usize] = r as u32;
         }
         let psu_of_row: Vec<u32> = raw_psu.iter().map(|&p| rank[p as usize]).collect();
+        // Per-row intermediates are freed as soon as possible: this is the
+        // memory peak of a run on large files.
+        drop(raw_psu);
+        drop(ids);
         let stratum_of_psu: Vec<u32> = order.iter().map(|&p| psu_keys[p as usize].0).collect();
         let n_strata = strata.len();
         let mut n_psu = vec![0u32; n_strata];
@@ -230,6 +234,8 @@ impl Design {
             Some(c) => sampling_fractions(c, &strata, &n_psu, &psu_of_row, &stratum_of_psu)?,
             None => vec![0.0; n_strata],
         };
+        let mut strata = strata;
+        strata.codes = Vec::new();
         let weights = match spec.weights {
             Some(c) => weight_values(c)?,
             None => (0..n_rows)

@@ -95,7 +95,7 @@ pub fn domains_of(frame: &Frame, by: &[&str]) -> Result<Grouping> {
     if by.is_empty() {
         return Ok(Grouping::single(frame.n_rows()));
     }
-    let parts = by
+    let mut parts = by
         .iter()
         .map(|name| {
             frame
@@ -104,7 +104,7 @@ pub fn domains_of(frame: &Frame, by: &[&str]) -> Result<Grouping> {
                 .ok_or_else(|| SurveyError::BadColumn { column: name.to_string(), reason: "not found".into() })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Grouping::combine(&parts))
+    Ok(if parts.len() == 1 { parts.remove(0) } else { Grouping::combine(&parts) })
 }
 
 /// [`estimate`] over domains built beforehand with [`domains_of`] from

@@ -64,7 +64,12 @@ impl Grouping {
                 for (r, &d) in order.iter().enumerate() {
                     rank[d as usize] = r as u32;
                 }
-                let codes = raw.into_iter().map(|c| if c == MISSING_CODE { c } else { rank[c as usize] }).collect();
+                let mut codes = raw;
+                for c in &mut codes {
+                    if *c != MISSING_CODE {
+                        *c = rank[*c as usize];
+                    }
+                }
                 let labels = order.iter().map(|&d| format_number(distinct[d as usize])).collect();
                 Grouping { codes, labels }
             }

@@ -50,11 +50,15 @@ struct Samples {
 }
 
 fn samples(ctx: &Context, x: &[f64]) -> Samples {
-    let full = match &ctx.presorted {
+    Samples { full: full_sample(ctx, x), domains: domain_samples(ctx, x) }
+}
+
+/// The whole population's values, sorted.
+fn full_sample(ctx: &Context, x: &[f64]) -> Sorted {
+    match &ctx.presorted {
         Some(rows) => Sorted { rows: rows.to_vec(), x: rows.iter().map(|&r| x[r as usize]).collect() },
         None => Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x),
-    };
-    Samples { domains: domain_samples(ctx, x), full }
+    }
 }
 
 /// The weight vectors of the design: full sample first, then each replicate.
@@ -147,9 +151,9 @@ fn combine(a: Spread, c: f64, b: &Spread) -> Spread {
 }
 
 /// Assembles domain values from point estimates and spreads.
-fn assemble(ctx: &Context, s: &Samples, estimates: &[f64], spreads: Vec<Spread>) -> Vec<Option<DomainValue>> {
+fn assemble(ctx: &Context, domains: &[Sorted], estimates: &[f64], spreads: Vec<Spread>) -> Vec<Option<DomainValue>> {
     let w = ctx.weights();
-    s.domains
+    domains
         .iter()
         .zip(estimates)
         .zip(spreads)
@@ -167,13 +171,12 @@ fn assemble(ctx: &Context, s: &Samples, estimates: &[f64], spreads: Vec<Spread>)
 /// At-risk-of-poverty rate (convey's `svyarpr`): share of the domain at or
 /// below `share ×` the median of the whole population.
 pub(crate) fn arpr(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
-    let s = samples(ctx, x);
     let share = ctx.options.poverty_share;
     let value = |d: &Weighted, full: &Weighted| d.share_below(share * full.median());
     if ctx.design.is_replicate() {
-        return by_replicate(ctx, &s, true, value);
+        return by_replicate(ctx, &samples(ctx, x), true, value);
     }
-    with_population_median(ctx, &s, share, |sample, d, t, own| {
+    with_population_median(ctx, x, share, |sample, d, t, own| {
         let (n, h) = bandwidth(d.x, &d.w);
         let rate = d.share_below(t);
         for (xi, &r) in d.x.iter().zip(&sample.rows) {
@@ -190,20 +193,25 @@ pub(crate) fn arpr(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
 /// coefficient of the influence of `c`.
 fn with_population_median(
     ctx: &Context,
-    s: &Samples,
+    x: &[f64],
     scale: f64,
     mut domain: impl FnMut(&Sorted, &Weighted, f64, &mut [f64]) -> (f64, f64),
 ) -> Vec<Option<DomainValue>> {
     let n_rows = ctx.design.n_rows();
     let w = ctx.weights();
+    // The whole population first, freed before the domains are formed.
     let mut population_influence = vec![f64::NAN; n_rows];
-    let c = scale * median_influence(&Weighted::new(&s.full, w), &s.full.rows, &mut population_influence);
+    let c = {
+        let full = full_sample(ctx, x);
+        scale * median_influence(&Weighted::new(&full, w), &full.rows, &mut population_influence)
+    };
     population_influence.iter_mut().for_each(|v| *v *= scale);
     let whole = domain_spreads(ctx, &population_influence, &vec![0; n_rows]).remove(0);
     drop(population_influence);
+    let domains = domain_samples(ctx, x);
     let mut own = vec![f64::NAN; n_rows];
     let (estimates, slopes): (Vec<f64>, Vec<f64>) =
-        s.domains
+        domains
             .iter()
             .map(|sample| {
                 if sample.len() == 0 {
@@ -214,8 +222,9 @@ fn with_population_median(
             })
             .unzip();
     let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
+    drop(own);
     let spreads = spreads.into_iter().zip(&slopes).map(|(a, &slope)| combine(a, slope, &whole)).collect();
-    assemble(ctx, s, &estimates, spreads)
+    assemble(ctx, &domains, &estimates, spreads)
 }
 
 /// `share ×` the median of each domain with convey's linearisation
@@ -239,16 +248,15 @@ pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainVal
         .collect();
     influence.iter_mut().for_each(|v| *v *= share);
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
-    assemble(ctx, &s, &estimates, spreads)
+    assemble(ctx, &s.domains, &estimates, spreads)
 }
 
 /// Median of the domain over the median of the whole population.
 pub(crate) fn median_ratio(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
-    let s = samples(ctx, x);
     if ctx.design.is_replicate() {
-        return by_replicate(ctx, &s, true, |d, full| d.median() / full.median());
+        return by_replicate(ctx, &samples(ctx, x), true, |d, full| d.median() / full.median());
     }
-    with_population_median(ctx, &s, 1.0, |sample, d, q, own| {
+    with_population_median(ctx, x, 1.0, |sample, d, q, own| {
         let ratio = median_influence(d, &sample.rows, own) / q;
         for &r in &sample.rows {
             own[r as usize] /= q;
@@ -317,7 +325,7 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         estimates.push(numerator / (t2 * t3) - 1.0);
     }
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
-    assemble(ctx, &s, &estimates, spreads)
+    assemble(ctx, &s.domains, &estimates, spreads)
 }
 
 /// Income share of the units at or below the α-quantile (convey's `svyisq`),
@@ -368,13 +376,12 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         estimates.push(ratio);
     }
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
-    Ok(assemble(ctx, &s, &estimates, spreads))
+    Ok(assemble(ctx, &s.domains, &estimates, spreads))
 }
 
 /// Relative median at-risk-of-poverty gap of the domain, 1 − median of the
 /// poor / threshold (convey's `svyrmpg`; the threshold from the whole population).
 pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
-    let s = samples(ctx, x);
     let share = ctx.options.poverty_share;
     let gap = |d: &Weighted, t: f64| {
         let (poor_x, poor_w): (Vec<f64>, Vec<f64>) =
@@ -382,9 +389,9 @@ pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         1.0 - convey_quantile(&poor_x, &poor_w, 0.5) / t
     };
     if ctx.design.is_replicate() {
-        return by_replicate(ctx, &s, true, |d, full| gap(d, share * full.median()));
+        return by_replicate(ctx, &samples(ctx, x), true, |d, full| gap(d, share * full.median()));
     }
-    with_population_median(ctx, &s, share, |sample, d, t, own| {
+    with_population_median(ctx, x, share, |sample, d, t, own| {
         let gap = gap(d, t);
         let poor_median = (1.0 - gap) * t;
         let (n, h) = bandwidth(d.x, &d.w);
