@@ -120,7 +120,9 @@ pub(crate) fn psu_totals(
             out
         })
         .collect();
-    let mut all = PsuTotals { k, ..Default::default() };
+    // Sized once, each partition freed as soon as it is copied.
+    let n_cells: usize = parts.iter().map(|p| p.cells.len()).sum();
+    let mut all = PsuTotals { k, cells: Vec::with_capacity(n_cells), sums: Vec::with_capacity(n_cells * k) };
     for part in parts {
         all.append(part);
     }
