@@ -44,7 +44,8 @@ fn frame(s: &Sample, weight_scale: f64) -> Frame {
     f
 }
 
-fn run(f: &Frame, by: &[&str], stats: &[Statistic], options: &Options) -> Vec<Row> {
+/// The stratified cluster design of a random sample.
+fn design(f: &Frame) -> Design {
     let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
     let spec = LinearSpec {
         weights: Some(named("w")),
@@ -53,8 +54,11 @@ fn run(f: &Frame, by: &[&str], stats: &[Statistic], options: &Options) -> Vec<Ro
         lonely_psu: LonelyPsu::Remove,
         ..Default::default()
     };
-    let design = Design::linear(f.n_rows(), &spec).unwrap();
-    estimate(f, &design, by, stats, options).unwrap()
+    Design::linear(f.n_rows(), &spec).unwrap()
+}
+
+fn run(f: &Frame, by: &[&str], stats: &[Statistic], options: &Options) -> Vec<Row> {
+    estimate(f, &design(f), by, stats, options).unwrap()
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -118,15 +122,7 @@ proptest! {
     fn several_sets_of_domains_in_one_pass_equal_separate_passes(s in sample()) {
         use urbis_survey::{estimate_domain_sets, estimate_domains, Grouping};
         let f = frame(&s, 1.0);
-        let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
-        let spec = LinearSpec {
-            weights: Some(named("w")),
-            strata: Some(named("s")),
-            ids: Some(named("psu")),
-            lonely_psu: LonelyPsu::Remove,
-            ..Default::default()
-        };
-        let design = Design::linear(f.n_rows(), &spec).unwrap();
+        let design = design(&f);
         let sets = vec![Grouping::of_column(f.column("g").unwrap()), Grouping::of_column(f.column("cat").unwrap())];
         for stat in [Statistic::Mean("y".into()), Statistic::Median("y".into())] {
             let together = estimate_domain_sets(&f, &design, &sets, &stat, &Options::default()).unwrap();

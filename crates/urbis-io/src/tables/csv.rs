@@ -32,16 +32,9 @@ pub fn render(rows: &[IndicatorRow]) -> Result<Vec<u8>> {
             Some(false) => "false",
             None => "",
         };
-        let record: [&str; 18] = [
-            &r.indicator,
-            &r.geo,
-            &r.geo_level,
-            &r.time,
-            &r.breakdown,
-            &r.group,
-            r.measure.code(),
-            &r.unit,
-            &numbers[0],
+        let mut record: Vec<&str> = super::dimensions(r).to_vec();
+        record.extend([
+            numbers[0].as_str(),
             &numbers[1],
             &numbers[2],
             &numbers[3],
@@ -51,7 +44,7 @@ pub fn render(rows: &[IndicatorRow]) -> Result<Vec<u8>> {
             &r.method,
             &r.definition,
             significant,
-        ];
+        ]);
         w.write_record(record).map_err(|e| render_error("CSV", e))?;
     }
     w.into_inner().map_err(|e| render_error("CSV", e))

@@ -87,3 +87,8 @@ pub(crate) fn is_confidential(conf_status: &str) -> bool {
 pub(crate) fn render_error(format: &'static str, reason: impl std::fmt::Display) -> IoError {
     IoError::Render { format, reason: reason.to_string() }
 }
+
+/// The dimension fields of a row, in the order the tabular formats write them.
+pub(crate) fn dimensions(r: &IndicatorRow) -> [&str; 8] {
+    [&r.indicator, &r.geo, &r.geo_level, &r.time, &r.breakdown, &r.group, r.measure.code(), &r.unit]
+}

@@ -55,19 +55,10 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
         let published = is_published(r);
         let shown = |x: f64| if published && x.is_finite() { number(x) } else { String::new() };
         let numbers = [shown(r.estimate), shown(r.se), shown(r.ci_low), shown(r.ci_high), r.n.to_string()];
-        let record: [&str; 20] = [
-            "dataflow",
-            dataflow,
-            "I",
-            &r.indicator,
-            &r.geo,
-            &r.geo_level,
-            &r.time,
-            &r.breakdown,
-            &r.group,
-            r.measure.code(),
-            &r.unit,
-            &numbers[0],
+        let mut record: Vec<&str> = vec!["dataflow", dataflow, "I"];
+        record.extend(super::dimensions(r));
+        record.extend([
+            numbers[0].as_str(),
             &r.flag,
             &r.conf_status,
             &numbers[1],
@@ -76,7 +67,7 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
             &numbers[4],
             &r.method,
             &r.definition,
-        ];
+        ]);
         w.write_record(record).map_err(|e| render_error(FORMAT, e))?;
     }
     w.into_inner().map_err(|e| render_error(FORMAT, e))
