@@ -5,7 +5,7 @@
 //!
 //! - [`csv`]: the tidy table `indicators.csv` (lossless), and [`csv::parse`] to read it back;
 //! - [`parquet`]: the same columns, typed, Snappy-compressed (lossless up to NaN ↔ null);
-//! - [`jsonstat`]: a JSON-stat 2.0 dataset, the cube indicator × geo × time ×
+//! - [`jsonstat`]: a JSON-stat 2.0 dataset, the cube indicator × geo_level × geo × time ×
 //!   breakdown × group × measure × unit;
 //! - [`sdmx`]: SDMX-CSV 2.0, one row per observation.
 //!
