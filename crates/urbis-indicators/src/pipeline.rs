@@ -139,8 +139,7 @@ pub fn run(
     let mut reasons: BTreeMap<String, String> = BTreeMap::new();
     for source in &config.sources {
         let clock = std::time::Instant::now();
-        let prepared =
-            prepare_source(config, text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
+        let prepared = prepare_source(text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
         report.seconds.push((format!("source {}", source.name.get_ref()), clock.elapsed().as_secs_f64()));
         metadata.sources.push(prepared.meta.clone());
         for (id, definition) in &prepared.definitions {
@@ -352,7 +351,6 @@ pub(crate) struct Prepared {
 
 #[allow(clippy::too_many_arguments)]
 fn prepare_source(
-    config: &Config,
     text: &crate::config::Source,
     source: &SourceSpec,
     base: &Path,
@@ -394,10 +392,11 @@ fn prepare_source(
     };
     let replicate_columns = match &d.repweights {
         Some(pattern) => {
-            let re = regex_lite(pattern.get_ref()).map_err(|e| RunError(text.error(pattern, e)))?;
+            let re = regex::Regex::new(pattern.get_ref())
+                .map_err(|e| RunError(text.error(pattern, format!("invalid regular expression: {e}"))))?;
             let names = urbis_io::column_names(&path, delimiter)
                 .map_err(|e| RunError(text.error(&source.file, e.to_string())))?;
-            let found: Vec<String> = names.into_iter().filter(|n| re(n)).collect();
+            let found: Vec<String> = names.into_iter().filter(|n| re.is_match(n)).collect();
             if found.is_empty() {
                 return Err(RunError(
                     text.error(pattern, format!("no column of {file} matches '{}'", pattern.get_ref())),
@@ -599,28 +598,7 @@ fn prepare_source(
         ),
         variables: meta_variables,
     };
-    let _ = config;
     Ok(Prepared { frame, design, years, geo, levels: levels.to_vec(), breakdowns, definitions, reporting, meta })
-}
-
-/// Minimal matcher for replicate-weight column patterns: a regular
-/// expression of the form `prefix[0-9]+` or `prefix.*`, or a literal prefix.
-fn regex_lite(pattern: &str) -> std::result::Result<impl Fn(&str) -> bool, String> {
-    let (prefix, rest) = match pattern.find(['[', '.', '*', '+', '\\', '(']) {
-        Some(i) => (&pattern[..i], &pattern[i..]),
-        None => (pattern, ""),
-    };
-    let prefix = prefix.trim_start_matches('^').to_string();
-    let digits = match rest.trim_end_matches('$') {
-        "" => false,
-        "[0-9]+" | "\\d+" => true,
-        ".*" | ".+" => false,
-        other => return Err(format!("unsupported pattern '{other}': use PREFIX[0-9]+ or PREFIX.*")),
-    };
-    Ok(move |name: &str| {
-        name.strip_prefix(prefix.as_str())
-            .is_some_and(|tail| !digits || (!tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit())))
-    })
 }
 
 fn mapping_of(spec: &toml::Spanned<VariableSpec>, text: &crate::config::Source, base: &Path) -> Result<Mapping> {
