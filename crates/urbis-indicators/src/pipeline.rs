@@ -11,8 +11,8 @@ use serde::Serialize;
 use urbis_core::{Column, Estimate, Frame, IndicatorRow, Measure, TextColumn, MISSING_CODE};
 use urbis_io::{read_table, ColumnType, ReadOptions};
 use urbis_survey::{
-    estimate_domain_sets, Design, DomainValue, Grouping, LinearSpec, LonelyPsu, NamedColumn, Options, RepType,
-    ReplicateSpec, Statistic,
+    estimate_domain_sets, estimate_domain_sets_within, Design, DomainValue, Grouping, LinearSpec, LonelyPsu,
+    NamedColumn, Options, RepType, ReplicateSpec, Statistic,
 };
 
 use crate::catalogue::{catalogue, Gap, Indicator, Kind};
@@ -822,7 +822,14 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     };
     let values: Vec<Vec<Option<DomainValue>>> = match def.kind {
         Kind::GroupShare => group_shares(p, &sets, &roles, &options)?,
-        Kind::Arpr => poverty_by_population(&work, p, &sets, &stat, &options, scale).map_err(fail)?,
+        Kind::Arpr => {
+            let populations = poverty_populations(p);
+            estimate_domain_sets_within(&work, &p.design, &sets.groupings, Some(&populations), &stat, &options)
+                .map_err(fail)?
+                .into_iter()
+                .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+                .collect()
+        }
         _ => estimate(&stat)?,
     };
     let gap_values = match &gap_stat {
@@ -926,68 +933,22 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     Ok(rows)
 }
 
-/// At-risk-of-poverty rates with the threshold from the whole population of
-/// each year and country: the rate is estimated separately within each
-/// (year, reporting country), the rows outside it keeping their place in the
-/// design. A domain spanning several of them (the degree of urbanisation
-/// across countries) has no rate.
-fn poverty_by_population(
-    work: &Frame,
-    p: &Prepared,
-    sets: &DomainSets,
-    stat: &Statistic,
-    options: &Options,
-    scale: f64,
-) -> std::result::Result<Vec<Vec<Option<DomainValue>>>, urbis_survey::SurveyError> {
-    const NONE: u32 = u32::MAX;
-    const MIXED: u32 = u32::MAX - 1;
+/// The poverty populations: each (survey year, reporting country), whose own
+/// median gives the at-risk-of-poverty threshold of its rows.
+fn poverty_populations(p: &Prepared) -> Grouping {
     let n_countries = p.reporting.levels.len().max(1) as u32;
-    let part: Vec<u32> = (0..work.n_rows())
+    let mut index: HashMap<u32, u32> = HashMap::new();
+    let codes = (0..p.frame.n_rows())
         .map(|i| {
-            let c = p.reporting.codes[i];
-            if c == MISSING_CODE || p.years.codes[i] == MISSING_CODE {
-                NONE
-            } else {
-                p.years.codes[i] * n_countries + c
+            let (y, c) = (p.years.codes[i], p.reporting.codes[i]);
+            if y == MISSING_CODE || c == MISSING_CODE {
+                return MISSING_CODE;
             }
+            let next = index.len() as u32;
+            *index.entry(y * n_countries + c).or_insert(next)
         })
         .collect();
-    let mut of_domain: Vec<Vec<u32>> = sets.keys.iter().map(|k| vec![NONE; k.len()]).collect();
-    for (i, &pt) in part.iter().enumerate() {
-        for (s, g) in sets.groupings.iter().enumerate() {
-            let code = g.codes[i];
-            if code == MISSING_CODE {
-                continue;
-            }
-            let slot = &mut of_domain[s][code as usize];
-            *slot = match *slot {
-                NONE => pt,
-                same if same == pt => same,
-                _ => MIXED,
-            };
-        }
-    }
-    let populations: BTreeSet<u32> = part.iter().copied().filter(|&pt| pt != NONE).collect();
-    let Some(Column::Number(x)) = work.column("value") else { unreachable!("poverty works on a numeric value") };
-    let mut out: Vec<Vec<Option<DomainValue>>> = sets.keys.iter().map(|k| vec![None; k.len()]).collect();
-    for pt in populations {
-        let masked = if part.iter().all(|&q| q == pt) {
-            x.clone()
-        } else {
-            x.iter().zip(&part).map(|(&v, &q)| if q == pt { v } else { f64::NAN }).collect()
-        };
-        let mut frame = Frame::new(work.source.clone(), work.n_rows());
-        frame.push("value", Column::Number(masked));
-        let estimates = estimate_domain_sets(&frame, &p.design, &sets.groupings, stat, options)?;
-        for (s, mut outputs) in estimates.into_iter().enumerate() {
-            for (d, v) in outputs.remove(0).values.into_iter().enumerate() {
-                if of_domain[s][d] == pt {
-                    out[s][d] = v.map(|v| v.scaled(scale));
-                }
-            }
-        }
-    }
-    Ok(out)
+    Grouping { codes, labels: vec![String::new(); index.len()] }
 }
 
 /// The working frame of an indicator (its value column), the statistic that

@@ -35,6 +35,9 @@ pub(crate) struct Context<'a> {
     /// Rows with a value of the statistic's variable, stably sorted by it
     /// (shared by the calls of a multi-set estimation).
     pub presorted: Option<std::sync::Arc<Vec<u32>>>,
+    /// Populations whose own median gives the poverty threshold and the
+    /// reference median (survey years, countries); the whole sample without.
+    pub populations: Option<&'a Grouping>,
     /// Summarise each smooth domain value as soon as it is computed (when no
     /// contrast between domains will be asked for), to hold less memory.
     pub summarise: bool,
@@ -183,6 +186,21 @@ pub fn estimate_domain_sets(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
+    estimate_domain_sets_within(frame, design, sets, None, stat, options)
+}
+
+/// [`estimate_domain_sets`] where poverty thresholds and reference medians
+/// come from each row's population (for example its survey year and
+/// country) instead of the whole sample. A domain spanning several
+/// populations has no poverty estimate.
+pub fn estimate_domain_sets_within(
+    frame: &Frame,
+    design: &Design,
+    sets: &[Grouping],
+    populations: Option<&Grouping>,
+    stat: &Statistic,
+    options: &Options,
+) -> Result<Vec<Vec<DomainEstimates>>> {
     if sets.is_empty() {
         return Ok(Vec::new());
     }
@@ -222,6 +240,7 @@ pub fn estimate_domain_sets(
         .map(|domains| {
             let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(domains), options)?;
             ctx.presorted = presorted.clone();
+            ctx.populations = populations;
             Ok(compute(&ctx, stat)?
                 .into_iter()
                 .map(|(variable, values)| DomainEstimates { variable, values })
@@ -258,7 +277,17 @@ impl<'a> Context<'a> {
             Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
             Kind::Linear(_) => None,
         };
-        Ok(Context { frame, design, domains, extra: &[], presorted: None, summarise: false, options, replicate_df })
+        Ok(Context {
+            frame,
+            design,
+            domains,
+            extra: &[],
+            presorted: None,
+            populations: None,
+            summarise: false,
+            options,
+            replicate_df,
+        })
     }
 }
 

@@ -34,7 +34,10 @@ mod variance;
 pub use design::{Design, DesignSummary, LinearSpec, LonelyPsu, NamedColumn, RepType, ReplicateSpec};
 pub use domain::DomainValue;
 pub use error::{Result, SurveyError};
-pub use estimate::{domains_of, estimate, estimate_domain_sets, estimate_domains, estimate_in, DomainEstimates, Row};
+pub use estimate::{
+    domains_of, estimate, estimate_domain_sets, estimate_domain_sets_within, estimate_domains, estimate_in,
+    DomainEstimates, Row,
+};
 pub use grouping::Grouping;
 pub use sample::QuantileRule;
 pub use statistic::{GiniRule, Options, Statistic};

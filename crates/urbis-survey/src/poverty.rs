@@ -43,22 +43,56 @@ impl<'a> Weighted<'a> {
     }
 }
 
-/// Inputs of one poverty statistic: the whole population and each domain.
+/// Inputs of one poverty statistic: each whole population (one, unless the
+/// context names populations such as survey years or countries) and each
+/// domain with the population it lies in.
 struct Samples {
-    full: Sorted,
+    full: Vec<Sorted>,
     domains: Vec<Sorted>,
+    population_of: Vec<u32>,
 }
+
+/// A domain that spans several populations has no population.
+const NO_POPULATION: u32 = u32::MAX;
 
 fn samples(ctx: &Context, x: &[f64]) -> Samples {
-    Samples { full: full_sample(ctx, x), domains: domain_samples(ctx, x) }
+    let domains = domain_samples(ctx, x);
+    let population_of = populations_of(ctx, &domains);
+    Samples { full: full_samples(ctx, x), domains, population_of }
 }
 
-/// The whole population's values, sorted.
-fn full_sample(ctx: &Context, x: &[f64]) -> Sorted {
-    match &ctx.presorted {
+/// The whole populations' values, each sorted.
+fn full_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
+    let all = match &ctx.presorted {
         Some(rows) => Sorted { rows: rows.to_vec(), x: rows.iter().map(|&r| x[r as usize]).collect() },
         None => Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x),
+    };
+    let Some(populations) = ctx.populations else { return vec![all] };
+    // Taking the rows of a stable sort in order keeps each population sorted.
+    let mut out = vec![Sorted::default(); populations.len()];
+    for (&r, &v) in all.rows.iter().zip(&all.x) {
+        let p = populations.codes[r as usize];
+        if p != MISSING_CODE {
+            out[p as usize].rows.push(r);
+            out[p as usize].x.push(v);
+        }
     }
+    out
+}
+
+/// The population of each domain (all its rows in one), or [`NO_POPULATION`].
+fn populations_of(ctx: &Context, domains: &[Sorted]) -> Vec<u32> {
+    let Some(populations) = ctx.populations else { return vec![0; domains.len()] };
+    domains
+        .iter()
+        .map(|d| {
+            let mut codes = d.rows.iter().map(|&r| populations.codes[r as usize]);
+            match codes.next() {
+                Some(first) if first != MISSING_CODE && codes.all(|c| c == first) => first,
+                _ => NO_POPULATION,
+            }
+        })
+        .collect()
 }
 
 /// The weight vectors of the design: full sample first, then each replicate.
@@ -82,8 +116,15 @@ fn by_replicate(
     let per_rep: Vec<Vec<f64>> = sets
         .par_iter()
         .map(|w| {
-            let full = Weighted::new(&s.full, w);
-            s.domains.iter().map(|d| value(&Weighted::new(d, w), &full)).collect()
+            let fulls: Vec<Weighted> = s.full.iter().map(|f| Weighted::new(f, w)).collect();
+            s.domains
+                .iter()
+                .zip(&s.population_of)
+                .map(|(d, &p)| match fulls.get(p as usize) {
+                    Some(full) => value(&Weighted::new(d, w), full),
+                    None => f64::NAN,
+                })
+                .collect()
         })
         .collect();
     let (dfs, whole) = ctx.replicate_df.as_ref().expect("replicate design has df");
@@ -91,7 +132,7 @@ fn by_replicate(
         .iter()
         .enumerate()
         .map(|(d, sample)| {
-            (sample.len() > 0).then(|| DomainValue {
+            (sample.len() > 0 && s.population_of[d] != NO_POPULATION).then(|| DomainValue {
                 estimate: per_rep[0][d],
                 n: positive(sample, ctx.weights()),
                 pop_size: Weighted::new(sample, ctx.weights()).total(),
@@ -110,9 +151,8 @@ fn positive(s: &Sorted, w: &[f64]) -> u64 {
 
 /// Linearised spreads per domain from row-level influence values
 /// (`NaN` marks rows that do not contribute); the engine weights them.
-fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32]) -> Vec<Spread> {
+fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) -> Vec<Spread> {
     let Kind::Linear(lin) = &ctx.design.kind else { unreachable!("linearisation only") };
-    let nd = if codes.iter().all(|&c| c == 0 || c == MISSING_CODE) { 1 } else { ctx.n_domains() };
     let row = |i: usize, out: &mut [f64]| {
         out[0] = influence[i];
         !influence[i].is_nan()
@@ -199,32 +239,55 @@ fn with_population_median(
 ) -> Vec<Option<DomainValue>> {
     let n_rows = ctx.design.n_rows();
     let w = ctx.weights();
-    // The whole population first, freed before the domains are formed.
+    // The whole populations first, freed before the domains are formed.
     let mut population_influence = vec![f64::NAN; n_rows];
-    let c = {
-        let full = full_sample(ctx, x);
-        scale * median_influence(&Weighted::new(&full, w), &full.rows, &mut population_influence)
-    };
+    let thresholds: Vec<f64> = full_samples(ctx, x)
+        .iter()
+        .map(|full| {
+            if full.len() == 0 {
+                return f64::NAN;
+            }
+            scale * median_influence(&Weighted::new(full, w), &full.rows, &mut population_influence)
+        })
+        .collect();
     population_influence.iter_mut().for_each(|v| *v *= scale);
-    let whole = domain_spreads(ctx, &population_influence, &vec![0; n_rows]).remove(0);
+    let whole = match ctx.populations {
+        None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
+        Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
+    };
     drop(population_influence);
     let domains = domain_samples(ctx, x);
+    let population_of = populations_of(ctx, &domains);
     let mut own = vec![f64::NAN; n_rows];
-    let (estimates, slopes): (Vec<f64>, Vec<f64>) =
-        domains
-            .iter()
-            .map(|sample| {
-                if sample.len() == 0 {
-                    (f64::NAN, 0.0)
-                } else {
-                    domain(sample, &Weighted::new(sample, w), c, &mut own)
-                }
-            })
-            .unzip();
-    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes);
+    let (estimates, slopes): (Vec<f64>, Vec<f64>) = domains
+        .iter()
+        .zip(&population_of)
+        .map(|(sample, &p)| {
+            if sample.len() == 0 || p == NO_POPULATION {
+                (f64::NAN, 0.0)
+            } else {
+                domain(sample, &Weighted::new(sample, w), thresholds[p as usize], &mut own)
+            }
+        })
+        .unzip();
+    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes, ctx.n_domains());
     drop(own);
-    let spreads = spreads.into_iter().zip(&slopes).map(|(a, &slope)| combine(a, slope, &whole)).collect();
-    assemble(ctx, &domains, &estimates, spreads)
+    let spreads = spreads
+        .into_iter()
+        .zip(&slopes)
+        .zip(&population_of)
+        .map(|((a, &slope), &p)| match whole.get(p as usize) {
+            Some(whole) => combine(a, slope, whole),
+            None => a,
+        })
+        .collect();
+    let mut values = assemble(ctx, &domains, &estimates, spreads);
+    for (v, &p) in values.iter_mut().zip(&population_of) {
+        if p == NO_POPULATION {
+            *v = None;
+        }
+    }
+    values
 }
 
 /// `share ×` the median of each domain with convey's linearisation
@@ -247,7 +310,7 @@ pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainVal
         })
         .collect();
     influence.iter_mut().for_each(|v| *v *= share);
-    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
+    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
     assemble(ctx, &s.domains, &estimates, spreads)
 }
 
@@ -324,7 +387,7 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         }
         estimates.push(numerator / (t2 * t3) - 1.0);
     }
-    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
+    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
     assemble(ctx, &s.domains, &estimates, spreads)
 }
 
@@ -375,7 +438,7 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         }
         estimates.push(ratio);
     }
-    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes);
+    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
     Ok(assemble(ctx, &s.domains, &estimates, spreads))
 }
 
