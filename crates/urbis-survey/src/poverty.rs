@@ -174,6 +174,22 @@ fn median_influence(s: &Weighted, rows: &[u32], out: &mut [f64]) -> f64 {
     q
 }
 
+/// `scale ×` the median of each sample (NaN when empty), with the influence
+/// values of those scaled medians written for the samples' rows.
+fn scaled_medians(samples: &[Sorted], w: &[f64], scale: f64, influence: &mut [f64]) -> Vec<f64> {
+    let medians = samples
+        .iter()
+        .map(|sample| {
+            if sample.len() == 0 {
+                return f64::NAN;
+            }
+            scale * median_influence(&Weighted::new(sample, w), &sample.rows, influence)
+        })
+        .collect();
+    influence.iter_mut().for_each(|v| *v *= scale);
+    medians
+}
+
 fn indicator(b: bool) -> f64 {
     f64::from(u8::from(b))
 }
@@ -241,16 +257,7 @@ fn with_population_median(
     let w = ctx.weights();
     // The whole populations first, freed before the domains are formed.
     let mut population_influence = vec![f64::NAN; n_rows];
-    let thresholds: Vec<f64> = full_samples(ctx, x)
-        .iter()
-        .map(|full| {
-            if full.len() == 0 {
-                return f64::NAN;
-            }
-            scale * median_influence(&Weighted::new(full, w), &full.rows, &mut population_influence)
-        })
-        .collect();
-    population_influence.iter_mut().for_each(|v| *v *= scale);
+    let thresholds = scaled_medians(&full_samples(ctx, x), w, scale, &mut population_influence);
     let whole = match ctx.populations {
         None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
         Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
@@ -299,17 +306,7 @@ pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainVal
     }
     let w = ctx.weights();
     let mut influence = vec![f64::NAN; x.len()];
-    let estimates: Vec<f64> = s
-        .domains
-        .iter()
-        .map(|sample| {
-            if sample.len() == 0 {
-                return f64::NAN;
-            }
-            share * median_influence(&Weighted::new(sample, w), &sample.rows, &mut influence)
-        })
-        .collect();
-    influence.iter_mut().for_each(|v| *v *= share);
+    let estimates = scaled_medians(&s.domains, w, share, &mut influence);
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
     assemble(ctx, &s.domains, &estimates, spreads)
 }
