@@ -50,8 +50,9 @@ pub struct IndicatorRow {
     pub se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
-    /// Unweighted number of respondents behind the figure.
-    pub n: u64,
+    /// Unweighted number of respondents (or, for registers, persons) behind
+    /// the figure; `None` where it is confidential.
+    pub n: Option<u64>,
     /// Eurostat observation flag (`u` low reliability, `d` definition differs, empty otherwise).
     pub flag: String,
     /// SDMX confidentiality status: `F` free, `C` confidential, `D` secondary, `N` not for publication.

@@ -111,7 +111,7 @@ pub(crate) fn rows(
                 se: 0.0,
                 ci_low: value,
                 ci_high: value,
-                n: values[0] as u64,
+                n: Some(values[0] as u64),
                 flag: String::new(),
                 conf_status: "F".into(),
                 method: "register".into(),

@@ -33,7 +33,7 @@ fn row(
         se: if estimate.is_nan() { f64::NAN } else { 1.25 },
         ci_low: estimate - 2.5,
         ci_high: estimate + 2.5,
-        n: 412,
+        n: Some(412),
         flag: String::new(),
         conf_status: conf.into(),
         method: "direct".into(),
@@ -58,7 +58,7 @@ fn sample() -> Vec<IndicatorRow> {
     rows[3].flag = "u".into();
     rows[3].ci_low = f64::NAN;
     rows[3].ci_high = f64::NAN;
-    rows[3].n = 9;
+    rows[3].n = Some(9);
     rows[4].significant = Some(false);
     rows[4].definition = "odd, \"quoted\"\nvalue".into();
     rows[5].se = f64::NAN;
@@ -148,7 +148,7 @@ fn parquet_reads_back_with_types_and_values() {
             assert!(same_f64(read(col, i), want), "row {i}: {} vs {want}", read(col, i));
             assert_eq!(col.is_null(i), want.is_nan(), "NaN is written as null");
         }
-        assert_eq!(n.value(i), r.n);
+        assert_eq!(Some(n.value(i)), r.n);
         assert_eq!(significant.is_valid(i).then(|| significant.value(i)), r.significant);
     }
 }

@@ -26,7 +26,13 @@ pub fn render(rows: &[IndicatorRow]) -> Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(COLUMNS).map_err(|e| render_error("CSV", e))?;
     for r in rows {
-        let numbers = [number(r.estimate), number(r.se), number(r.ci_low), number(r.ci_high), r.n.to_string()];
+        let numbers = [
+            number(r.estimate),
+            number(r.se),
+            number(r.ci_low),
+            number(r.ci_high),
+            r.n.map(|n| n.to_string()).unwrap_or_default(),
+        ];
         let significant = match r.significant {
             Some(true) => "true",
             Some(false) => "false",
@@ -134,12 +140,15 @@ impl Field<'_> {
         v.parse::<f64>().map_err(|_| self.error(format!("'{}' is not a number", self.value)))
     }
 
-    fn count(&self) -> Result<u64> {
+    /// A count; empty where it is confidential.
+    fn count(&self) -> Result<Option<u64>> {
         let v = self.value.trim();
         if v.is_empty() {
-            return Err(self.error("the count is missing".into()));
+            return Ok(None);
         }
-        v.parse::<u64>().map_err(|_| self.error(format!("'{}' is not a count (a whole number, 0 or more)", self.value)))
+        v.parse::<u64>()
+            .map(Some)
+            .map_err(|_| self.error(format!("'{}' is not a count (a whole number, 0 or more)", self.value)))
     }
 
     fn measure(&self) -> Result<Measure> {
@@ -225,6 +234,6 @@ mod tests {
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!((r.indicator.as_str(), r.geo.as_str(), r.measure), ("arop", "AT130", Measure::GapDifference));
-        assert_eq!((r.estimate, r.se, r.n, r.significant), (1.5, 0.5, 7, Some(true)));
+        assert_eq!((r.estimate, r.se, r.n, r.significant), (1.5, 0.5, Some(7), Some(true)));
     }
 }

@@ -215,7 +215,7 @@ pub fn render(rows: &[IndicatorRow], meta: &DatasetMeta) -> Result<Vec<u8>> {
             extension.ci_low[cell] = finite(row.ci_low);
             extension.ci_high[cell] = finite(row.ci_high);
         }
-        extension.n[cell] = Some(row.n);
+        extension.n[cell] = row.n;
         extension.conf_status[cell] = non_empty(&row.conf_status);
         extension.method[cell] = non_empty(&row.method);
         extension.definition[cell] = non_empty(&row.definition);

@@ -24,7 +24,7 @@
 //!     indicator: "emp_rate".into(), geo: "AT13".into(), geo_level: "nuts2".into(),
 //!     time: "2023".into(), breakdown: "c_birth".into(), group: "FOR".into(),
 //!     measure: Measure::Value, unit: "PC".into(), estimate: 61.5, se: 1.25,
-//!     ci_low: 59.05, ci_high: 63.95, n: 812, flag: String::new(), conf_status: "F".into(),
+//!     ci_low: 59.05, ci_high: 63.95, n: Some(812), flag: String::new(), conf_status: "F".into(),
 //!     method: "direct".into(), definition: "c_birth_v1".into(), significant: None,
 //! };
 //! let bytes = tables::csv::render(std::slice::from_ref(&row)).unwrap();

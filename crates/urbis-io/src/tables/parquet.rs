@@ -3,7 +3,7 @@
 //! The columns of [`COLUMNS`], in that order, typed:
 //! text columns (`measure` as its code) are non-null `Utf8`; `estimate`, `se`,
 //! `ci_low` and `ci_high` are nullable `Float64` with NaN written as null;
-//! `n` is a non-null `UInt64`; `significant` a nullable `Boolean`. One row
+//! `n` is a nullable `UInt64` (null where confidential); `significant` a nullable `Boolean`. One row
 //! group, Snappy-compressed.
 
 use std::sync::Arc;
@@ -23,7 +23,7 @@ pub fn schema() -> Schema {
     let fields = COLUMNS.iter().map(|&name| {
         let (data_type, nullable) = match name {
             "estimate" | "se" | "ci_low" | "ci_high" => (DataType::Float64, true),
-            "n" => (DataType::UInt64, false),
+            "n" => (DataType::UInt64, true),
             "significant" => (DataType::Boolean, true),
             _ => (DataType::Utf8, false),
         };

@@ -54,7 +54,13 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
     for r in rows {
         let published = is_published(r);
         let shown = |x: f64| if published && x.is_finite() { number(x) } else { String::new() };
-        let numbers = [shown(r.estimate), shown(r.se), shown(r.ci_low), shown(r.ci_high), r.n.to_string()];
+        let numbers = [
+            shown(r.estimate),
+            shown(r.se),
+            shown(r.ci_low),
+            shown(r.ci_high),
+            r.n.map(|n| n.to_string()).unwrap_or_default(),
+        ];
         let mut record: Vec<&str> = vec!["dataflow", dataflow, "I"];
         record.extend(super::dimensions(r));
         record.extend([
