@@ -59,6 +59,9 @@ pub struct Config {
     pub indicators: Indicators,
     #[serde(default)]
     pub register: Option<Register>,
+    /// Reliability and disclosure rules applied before anything is written.
+    #[serde(default)]
+    pub publication: Publication,
     #[serde(default)]
     pub output: Output,
 }
@@ -235,6 +238,52 @@ fn default_acquisitions() -> String {
 }
 fn default_long_term() -> String {
     "long_term_residents".into()
+}
+
+/// Publication rules (docs/publication.md): reliability thresholds, for all
+/// indicators and per family, and disclosure control.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publication {
+    /// Thresholds for every indicator family.
+    #[serde(default)]
+    pub reliability: ReliabilitySpec,
+    /// Thresholds of one family (`employment`, `education`,
+    /// `social_inclusion`, `active_citizenship`, `population`, `custom`),
+    /// overriding the general ones key by key.
+    #[serde(default)]
+    pub family: BTreeMap<Text, ReliabilitySpec>,
+    #[serde(default)]
+    pub disclosure: DisclosureSpec,
+}
+
+/// Reliability thresholds; a key left out keeps the default (or the general value).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReliabilitySpec {
+    /// Fewer respondents: not published (flag `u`, CONF_STATUS `N`).
+    pub min_n: Option<Spanned<i64>>,
+    /// Fewer respondents: published with flag `u`.
+    pub reliable_n: Option<Spanned<i64>>,
+    /// Larger coefficient of variation (percent): not published.
+    pub max_cv: Option<Spanned<f64>>,
+    /// Larger coefficient of variation (percent): flag `u`.
+    pub reliable_cv: Option<Spanned<f64>>,
+    /// Wider CI half-width (in the indicator's unit): not published.
+    pub max_half_width: Option<Spanned<f64>>,
+    /// Wider CI half-width: flag `u`.
+    pub reliable_half_width: Option<Spanned<f64>>,
+}
+
+/// Disclosure control: the threshold rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureSpec {
+    /// Threshold rule: a survey figure from fewer respondents is confidential.
+    pub min_respondents: Option<Spanned<i64>>,
+    /// Threshold rule for register counts: fewer persons in a cell's
+    /// numerator or denominator make it confidential.
+    pub min_count: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

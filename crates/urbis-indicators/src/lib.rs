@@ -24,4 +24,5 @@ pub mod expr;
 pub mod geography;
 pub mod harmonise;
 pub mod pipeline;
+pub mod publication;
 mod register;

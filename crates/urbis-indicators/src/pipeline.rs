@@ -61,8 +61,11 @@ pub struct Report {
 /// The indicator table and everything needed to describe it.
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The figures, after the publication rules (suppressed ones blanked).
     pub rows: Vec<IndicatorRow>,
     pub report: Report,
+    /// What the publication rules flagged or suppressed, and why.
+    pub review: crate::publication::Review,
     pub metadata: Metadata,
 }
 
@@ -110,6 +113,7 @@ pub fn run(
     if !(config.project.level > 0.0 && config.project.level < 1.0) {
         return Err(data_error(format!("project.level must be between 0 and 1, got {}", config.project.level)));
     }
+    let rules = crate::publication::Rules::from_config(&config.publication, text).map_err(RunError)?;
     let indicators = select_indicators(config, text)?;
     let breakdowns = select_breakdowns(config, text)?;
     for f in &config.output.formats {
@@ -199,7 +203,10 @@ pub fn run(
         rows.extend(crate::register::rows(register, text, base, &hierarchy, &levels, &indicators)?);
     }
     metadata.indicators = indicators.iter().map(|i| i.def.clone()).collect();
-    Ok(Run { rows, report, metadata })
+    let clock = std::time::Instant::now();
+    let review = crate::publication::apply(&mut rows, &metadata.indicators, &rules);
+    report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
+    Ok(Run { rows, report, review, metadata })
 }
 
 /// An indicator to compute, and where the configuration asked for it.
@@ -1065,7 +1072,7 @@ fn row(
         se: e.se,
         ci_low: e.ci_low,
         ci_high: e.ci_high,
-        n,
+        n: Some(n),
         flag: String::new(),
         conf_status: "F".into(),
         method: if def.kind == Kind::Register { "register".into() } else { "direct".into() },

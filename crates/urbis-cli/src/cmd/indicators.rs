@@ -1,4 +1,5 @@
-//! `urbis indicators CONFIG --out DIR`: the indicator table and its metadata.
+//! `urbis indicators CONFIG --out DIR`: the indicator table, its metadata and
+//! the publication review (`review.txt`, `review.json`).
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use crate::output::write_atomic;
 pub struct Args {
     /// Project configuration (TOML, see docs/config.md).
     pub config: PathBuf,
-    /// Folder for indicators.csv, the formats the configuration asks for, and metadata.json (with the run report).
+    /// Folder for indicators.csv, the formats the configuration asks for, metadata.json (with the run report) and the publication review (review.txt, review.json).
     #[arg(long)]
     pub out: PathBuf,
     /// No progress bar.
@@ -76,6 +77,10 @@ pub fn run(args: Args) -> Result<()> {
     let mut metadata = serde_json::to_vec_pretty(&MetadataFile { metadata: &run.metadata, report: &run.report })?;
     metadata.push(b'\n');
     files.push(("metadata.json", metadata));
+    files.push(("review.txt", run.review.to_text().into_bytes()));
+    let mut review = serde_json::to_vec_pretty(&run.review)?;
+    review.push(b'\n');
+    files.push(("review.json", review));
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     for (name, bytes) in &files {
         write_atomic(&args.out.join(name), bytes)?;

@@ -1,0 +1,182 @@
+//! Publication rules from the configuration, validated, with the documented
+//! defaults (docs/publication.md).
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use crate::config::{ConfigError, Publication, ReliabilitySpec, Source};
+
+/// Families a `[publication.family.X]` table may name.
+pub const FAMILIES: [&str; 6] =
+    ["employment", "education", "social_inclusion", "active_citizenship", "population", "custom"];
+
+/// Reliability thresholds of one family. A figure failing a `max`/`min`
+/// limit is not published; one failing a `reliable` limit is flagged `u`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reliability {
+    pub min_n: u64,
+    pub reliable_n: u64,
+    /// Coefficient of variation limits, in percent.
+    pub max_cv: Option<f64>,
+    pub reliable_cv: Option<f64>,
+    /// Confidence-interval half-width limits, in the indicator's unit.
+    pub max_half_width: Option<f64>,
+    pub reliable_half_width: Option<f64>,
+}
+
+impl Default for Reliability {
+    /// The EU-SILC publication limits: fewer than 20 observations not
+    /// published, 20 to 49 flagged; no CV or half-width limit.
+    fn default() -> Self {
+        Reliability {
+            min_n: 20,
+            reliable_n: 50,
+            max_cv: None,
+            reliable_cv: None,
+            max_half_width: None,
+            reliable_half_width: None,
+        }
+    }
+}
+
+/// Every rule a run applies before publishing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub general: Reliability,
+    /// Per family (keys as in [`FAMILIES`]).
+    pub families: BTreeMap<String, Reliability>,
+    /// Threshold rule for survey figures (respondents).
+    pub min_respondents: u64,
+    /// Threshold rule for register counts (persons).
+    pub min_count: u64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules { general: Reliability::default(), families: BTreeMap::new(), min_respondents: 10, min_count: 10 }
+    }
+}
+
+impl Rules {
+    /// Validates the configuration's `[publication]` tables; errors name their line.
+    pub fn from_config(spec: &Publication, text: &Source) -> Result<Rules, ConfigError> {
+        let defaults = Rules::default();
+        let general = reliability(&spec.reliability, &defaults.general, text)?;
+        let mut families = BTreeMap::new();
+        for (name, family) in &spec.family {
+            let key = family_key(name.get_ref());
+            if !FAMILIES.contains(&key.as_str()) {
+                return Err(text.error(
+                    name,
+                    format!("unknown indicator family '{}' (one of {})", name.get_ref(), FAMILIES.join(", ")),
+                ));
+            }
+            families.insert(key, reliability(family, &general, text)?);
+        }
+        let d = &spec.disclosure;
+        Ok(Rules {
+            general,
+            families,
+            min_respondents: count(&d.min_respondents, defaults.min_respondents, text)?,
+            min_count: count(&d.min_count, defaults.min_count, text)?,
+        })
+    }
+
+    /// The thresholds of an indicator family (as the catalogue names it).
+    pub fn reliability(&self, family: &str) -> &Reliability {
+        self.families.get(&family_key(family)).unwrap_or(&self.general)
+    }
+}
+
+/// `social inclusion` and `social_inclusion` name the same family.
+fn family_key(name: &str) -> String {
+    name.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
+fn reliability(spec: &ReliabilitySpec, base: &Reliability, text: &Source) -> Result<Reliability, ConfigError> {
+    let r = Reliability {
+        min_n: count(&spec.min_n, base.min_n, text)?,
+        reliable_n: count(&spec.reliable_n, base.reliable_n, text)?,
+        max_cv: positive(&spec.max_cv, base.max_cv, text)?,
+        reliable_cv: positive(&spec.reliable_cv, base.reliable_cv, text)?,
+        max_half_width: positive(&spec.max_half_width, base.max_half_width, text)?,
+        reliable_half_width: positive(&spec.reliable_half_width, base.reliable_half_width, text)?,
+    };
+    if r.reliable_n < r.min_n {
+        let at = spec.reliable_n.as_ref().or(spec.min_n.as_ref());
+        let message = format!("reliable_n ({}) must not be below min_n ({})", r.reliable_n, r.min_n);
+        return Err(match at {
+            Some(at) => text.error(at, message),
+            None => ConfigError { line: None, message },
+        });
+    }
+    for (loose, strict, name) in
+        [(r.max_cv, r.reliable_cv, "cv"), (r.max_half_width, r.reliable_half_width, "half_width")]
+    {
+        if let (Some(max), Some(reliable)) = (loose, strict) {
+            if reliable > max {
+                let at = if name == "cv" { &spec.reliable_cv } else { &spec.reliable_half_width };
+                let message = format!("reliable_{name} ({reliable}) must not exceed max_{name} ({max})");
+                return Err(match at {
+                    Some(at) => text.error(at, message),
+                    None => ConfigError { line: None, message },
+                });
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn count(value: &Option<Spanned<i64>>, default: u64, text: &Source) -> Result<u64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) if *v.get_ref() >= 0 => Ok(*v.get_ref() as u64),
+        Some(v) => Err(text.error(v, format!("a threshold must be a non-negative count, got {}", v.get_ref()))),
+    }
+}
+
+fn positive(value: &Option<Spanned<f64>>, default: Option<f64>, text: &Source) -> Result<Option<f64>, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) if v.get_ref().is_finite() && *v.get_ref() > 0.0 => Ok(Some(*v.get_ref())),
+        Some(v) => Err(text.error(v, format!("a limit must be a positive number, got {}", v.get_ref()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(toml_text: &str) -> Result<Rules, ConfigError> {
+        let spec: Publication =
+            toml::from_str(toml_text).map_err(|e| ConfigError { line: None, message: e.to_string() })?;
+        Rules::from_config(&spec, &Source::new(toml_text))
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let r = rules("").unwrap();
+        assert_eq!(r, Rules::default());
+        assert_eq!((r.general.min_n, r.general.reliable_n, r.min_respondents), (20, 50, 10));
+    }
+
+    #[test]
+    fn a_family_overrides_the_general_thresholds_key_by_key() {
+        let r = rules("[reliability]\nmin_n = 30\nreliable_n = 60\n[family.employment]\nreliable_n = 100\n").unwrap();
+        assert_eq!(r.reliability("employment").min_n, 30);
+        assert_eq!(r.reliability("employment").reliable_n, 100);
+        assert_eq!(r.reliability("social inclusion").reliable_n, 60);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = rules("[family.emplyment]\nmin_n = 3\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("emplyment"), "{e}");
+        let e = rules("[reliability]\nmin_n = 50\nreliable_n = 20\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        let e = rules("[disclosure]\nmin_respondents = -1\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+}
