@@ -38,6 +38,10 @@ pub(crate) struct Context<'a> {
     /// Populations whose own median gives the poverty threshold and the
     /// reference median (survey years, countries); the whole sample without.
     pub populations: Option<&'a Grouping>,
+    /// What does not depend on the domains (the populations' thresholds and
+    /// their influence), computed by the first set of domains that needs it
+    /// and shared by the others.
+    pub shared: Option<&'a crate::poverty::Shared>,
     /// Summarise each smooth domain value as soon as it is computed (when no
     /// contrast between domains will be asked for), to hold less memory.
     pub summarise: bool,
@@ -236,11 +240,14 @@ pub fn estimate_domain_sets_within(
         }
         _ => None,
     };
-    sets.iter()
+    // Sets are independent: computed in parallel, collected in order.
+    let shared = crate::poverty::Shared::default();
+    sets.par_iter()
         .map(|domains| {
             let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(domains), options)?;
             ctx.presorted = presorted.clone();
             ctx.populations = populations;
+            ctx.shared = Some(&shared);
             Ok(compute(&ctx, stat)?
                 .into_iter()
                 .map(|(variable, values)| DomainEstimates { variable, values })
@@ -284,6 +291,7 @@ impl<'a> Context<'a> {
             extra: &[],
             presorted: None,
             populations: None,
+            shared: None,
             summarise: false,
             options,
             replicate_df,

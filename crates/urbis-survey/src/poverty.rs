@@ -255,14 +255,14 @@ fn with_population_median(
 ) -> Vec<Option<DomainValue>> {
     let n_rows = ctx.design.n_rows();
     let w = ctx.weights();
-    // The whole populations first, freed before the domains are formed.
-    let mut population_influence = vec![f64::NAN; n_rows];
-    let thresholds = scaled_medians(&full_samples(ctx, x), w, scale, &mut population_influence);
-    let whole = match ctx.populations {
-        None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
-        Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
+    let own_part;
+    let (thresholds, whole) = match ctx.shared {
+        Some(shared) => shared.population.get_or_init(|| population_part(ctx, x, scale)),
+        None => {
+            own_part = population_part(ctx, x, scale);
+            &own_part
+        }
     };
-    drop(population_influence);
     let domains = domain_samples(ctx, x);
     let population_of = populations_of(ctx, &domains);
     let mut own = vec![f64::NAN; n_rows];
@@ -295,6 +295,27 @@ fn with_population_median(
         }
     }
     values
+}
+
+/// The parts of a poverty statistic that do not depend on the domains, shared
+/// by every set of domains of one estimation (one statistic, one variable).
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// `scale ×` each population's median, and the spread of its influence.
+    population: std::sync::OnceLock<(Vec<f64>, Vec<Spread>)>,
+}
+
+/// `scale ×` the median of each whole population and the spreads of their
+/// influence values (the whole populations' samples are freed on return).
+fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Spread>) {
+    let n_rows = ctx.design.n_rows();
+    let mut population_influence = vec![f64::NAN; n_rows];
+    let thresholds = scaled_medians(&full_samples(ctx, x), ctx.weights(), scale, &mut population_influence);
+    let whole = match ctx.populations {
+        None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
+        Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
+    };
+    (thresholds, whole)
 }
 
 /// `share ×` the median of each domain with convey's linearisation
