@@ -5,11 +5,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use urbis_core::{Estimate, Frame, MISSING_CODE};
 
-use crate::aggregate::{psu_totals, replicate_totals, RowFn};
+use crate::aggregate::{psu_totals, replicate_totals, Cells, RowFn};
 use crate::design::{Design, Kind};
 use crate::domain::{DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
-use crate::grouping::{Grouping, LABEL_SEPARATOR};
+use crate::grouping::{DomainSets, Grouping, LABEL_SEPARATOR};
 use crate::poverty;
 use crate::quantile;
 use crate::statistic::{Options, Statistic};
@@ -30,8 +30,9 @@ pub(crate) struct Context<'a> {
     pub frame: &'a Frame,
     pub design: &'a Design,
     pub domains: std::borrow::Cow<'a, Grouping>,
-    /// Further sets of domains estimated in the same pass (smooth statistics only).
-    pub extra: &'a [Grouping],
+    /// All sets of domains estimated in the same pass, `domains` being the
+    /// first (smooth statistics only).
+    pub sets: Option<&'a DomainSets<'a>>,
     /// Rows with a value of the statistic's variable, stably sorted by it
     /// (shared by the calls of a multi-set estimation).
     pub presorted: Option<std::sync::Arc<Vec<u32>>>,
@@ -60,15 +61,12 @@ impl Context<'_> {
         self.domains.len()
     }
 
-    /// Every set of domains with the index of its first domain, and the total.
-    pub fn sets(&self) -> (Vec<crate::aggregate::DomainSet<'_>>, usize) {
-        let mut sets = Vec::with_capacity(1 + self.extra.len());
-        let mut offset = 0u32;
-        for g in std::iter::once(self.domains.as_ref()).chain(self.extra) {
-            sets.push((g.codes.as_slice(), offset));
-            offset += g.len() as u32;
+    /// Every set of domains of the pass, and the number of their domains.
+    pub fn cells(&self) -> (Cells<'_>, usize) {
+        match self.sets {
+            Some(sets) => sets.cells(),
+            None => (Cells { fine: None, sets: vec![(self.domains.codes.as_slice(), 0)] }, self.domains.len()),
         }
-        (sets, offset as usize)
     }
 
     /// A numeric column, or an error naming the first value that is not a number.
@@ -190,7 +188,7 @@ pub fn estimate_domain_sets(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
-    estimate_domain_sets_within(frame, design, sets, None, stat, options)
+    estimate_domain_sets_within(frame, design, &DomainSets::of_groupings(sets), None, stat, options)
 }
 
 /// [`estimate_domain_sets`] where poverty thresholds and reference medians
@@ -200,7 +198,7 @@ pub fn estimate_domain_sets(
 pub fn estimate_domain_sets_within(
     frame: &Frame,
     design: &Design,
-    sets: &[Grouping],
+    sets: &DomainSets,
     populations: Option<&Grouping>,
     stat: &Statistic,
     options: &Options,
@@ -211,13 +209,13 @@ pub fn estimate_domain_sets_within(
     let smooth =
         matches!(stat, Statistic::Mean(_) | Statistic::Total(_) | Statistic::Ratio { .. } | Statistic::Prop(_));
     if smooth {
-        let sizes: Vec<usize> = sets.iter().map(Grouping::len).collect();
-        let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(&sets[0]), options)?;
-        ctx.extra = &sets[1..];
+        let sizes: Vec<usize> = (0..sets.len()).map(|s| sets.size(s)).collect();
+        let mut ctx = Context::new(frame, design, sets.grouping(0), options)?;
+        ctx.sets = Some(sets);
         if let Some((dfs, _)) = &mut ctx.replicate_df {
             if let Kind::Replicate(r) = &design.kind {
-                for g in ctx.extra {
-                    dfs.extend(crate::design::replicate_df(r, g).0);
+                for s in 1..sets.len() {
+                    dfs.extend(crate::design::replicate_df(r, &sets.grouping(s)).0);
                 }
             }
         }
@@ -242,9 +240,10 @@ pub fn estimate_domain_sets_within(
     };
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
-    sets.par_iter()
-        .map(|domains| {
-            let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(domains), options)?;
+    (0..sets.len())
+        .into_par_iter()
+        .map(|s| {
+            let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
             ctx.presorted = presorted.clone();
             ctx.populations = populations;
             ctx.shared = Some(&shared);
@@ -288,7 +287,7 @@ impl<'a> Context<'a> {
             frame,
             design,
             domains,
-            extra: &[],
+            sets: None,
             presorted: None,
             populations: None,
             shared: None,
@@ -415,7 +414,7 @@ fn run_smooth(ctx: &Context, specs: Vec<SmoothSpec>) -> Vec<Outputs> {
         }
     }
     let mut values = smooth(ctx, k, &row, &forms, &pops).into_iter();
-    let (sets, nd) = ctx.sets();
+    let (cells, nd) = ctx.cells();
     let weights = ctx.weights();
     specs
         .iter()
@@ -423,16 +422,14 @@ fn run_smooth(ctx: &Context, specs: Vec<SmoothSpec>) -> Vec<Outputs> {
             // This statistic's own rows per domain: all, and with a positive weight.
             let (mut rows, mut positive) = (vec![0u64; nd], vec![0u64; nd]);
             let mut scratch = vec![0.0; spec.k];
-            for i in 0..weights.len() {
-                if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE) || !(spec.row)(i, &mut scratch) {
+            for (i, &wi) in weights.iter().enumerate() {
+                let Some(c) = cells.cell(i) else { continue };
+                if !(spec.row)(i, &mut scratch) {
                     continue;
                 }
-                for &(codes, offset) in &sets {
-                    if codes[i] != MISSING_CODE {
-                        let d = (codes[i] + offset) as usize;
-                        rows[d] += 1;
-                        positive[d] += u64::from(weights[i] > 0.0);
-                    }
+                for d in cells.domains(c) {
+                    rows[d] += 1;
+                    positive[d] += u64::from(wi > 0.0);
                 }
             }
             spec.labels
@@ -520,11 +517,11 @@ pub(crate) fn smooth(
     forms: &[Form],
     pops: &[usize],
 ) -> Vec<Vec<Option<DomainValue>>> {
-    let (sets, nd) = ctx.sets();
+    let (cells, nd) = ctx.cells();
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
     match &ctx.design.kind {
         Kind::Linear(lin) => {
-            let totals = psu_totals(lin, ctx.weights(), &sets, nd, k, row);
+            let totals = psu_totals(lin, ctx.weights(), &cells, nd, k, row);
             let domains = LinearDomains::new(lin, &totals, nd);
             for d in 0..nd {
                 let t = domains.total(d);
@@ -545,7 +542,7 @@ pub(crate) fn smooth(
             }
         }
         Kind::Replicate(rep) => {
-            let totals = replicate_totals(rep, ctx.weights(), &sets, nd, k, row);
+            let totals = replicate_totals(rep, ctx.weights(), &cells, nd, k, row);
             let (dfs, _) = ctx.replicate_df.as_ref().expect("replicate design has df");
             for (d, &df) in dfs.iter().enumerate() {
                 for (f, form) in forms.iter().enumerate() {

@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 use urbis_core::MISSING_CODE;
 
-use crate::aggregate::psu_totals;
+use crate::aggregate::{psu_totals, Cells};
 use crate::design::{Design, Kind};
 use crate::domain::{merge_sorted, DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
@@ -157,7 +157,7 @@ fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) ->
         out[0] = influence[i];
         !influence[i].is_nan()
     };
-    let totals = psu_totals(lin, ctx.weights(), &[(codes, 0)], nd, 1, &row);
+    let totals = psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)] }, nd, 1, &row);
     let domains = LinearDomains::new(lin, &totals, nd);
     (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
 }
