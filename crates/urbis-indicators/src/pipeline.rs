@@ -877,7 +877,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
             .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
             .collect())
     };
-    let values: Vec<Vec<Option<DomainValue>>> = match def.kind {
+    let mut values: Vec<Vec<Option<DomainValue>>> = match def.kind {
         Kind::GroupShare => group_shares(p, &view, &sets.keys, &roles, &options)?,
         Kind::Arpr => {
             let populations = poverty_populations(p);
@@ -889,7 +889,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         }
         _ => estimate(&stat)?,
     };
-    let gap_values = match &gap_stat {
+    let mut gap_values = match &gap_stat {
         Some(s) => Some(estimate(s)?),
         None => None,
     };
@@ -900,8 +900,8 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
             for (d, key) in sets.keys[s].iter().enumerate() {
-                if let Some(v) = &values[s][d] {
-                    totals.insert((*level, key.0, key.1), v.clone());
+                if let Some(v) = values[s][d].take() {
+                    totals.insert((*level, key.0, key.1), v);
                 }
             }
         }
@@ -914,13 +914,13 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         let SetRole::Groups { level, breakdown } = *role else { continue };
         let entry = by_breakdown.entry((level, breakdown)).or_default();
         for (d, key) in sets.keys[s].iter().enumerate() {
-            let Some(mut v) = values[s][d].clone() else { continue };
+            let Some(mut v) = values[s][d].take() else { continue };
             if def.kind == Kind::MedianRatio {
                 let Some(total) = totals.get(&(level, key.0, key.1)) else { continue };
                 let Some(r) = v.ratio(total) else { continue };
                 v = r;
             }
-            let gap = gap_values.as_ref().and_then(|g| g[s][d].clone());
+            let gap = gap_values.as_mut().and_then(|g| g[s][d].take());
             entry.entry(key.clone()).or_insert((v, gap));
         }
     }

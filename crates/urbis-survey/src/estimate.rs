@@ -12,6 +12,7 @@ use crate::error::{Result, SurveyError};
 use crate::grouping::{DomainSets, Grouping, LABEL_SEPARATOR};
 use crate::poverty;
 use crate::quantile;
+use crate::sample::Sorted;
 use crate::statistic::{Options, Statistic};
 
 /// One output row: a statistic of a variable in a domain.
@@ -34,8 +35,9 @@ pub(crate) struct Context<'a> {
     /// first (smooth statistics only).
     pub sets: Option<&'a DomainSets<'a>>,
     /// Rows with a value of the statistic's variable, stably sorted by it
-    /// (shared by the calls of a multi-set estimation).
-    pub presorted: Option<std::sync::Arc<Vec<u32>>>,
+    /// (shared by the sets of domains of one estimation), and the domain of
+    /// each of those rows in this context's set.
+    pub presorted: Option<(&'a Sorted, Vec<u32>)>,
     /// Populations whose own median gives the poverty threshold and the
     /// reference median (survey years, countries); the whole sample without.
     pub populations: Option<&'a Grouping>,
@@ -232,19 +234,19 @@ pub fn estimate_domain_sets_within(
     let presorted = match stat.columns().first() {
         Some(variable) if sets.len() > 1 => {
             let x = numeric(frame, variable)?;
-            let mut rows: Vec<u32> = (0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect();
-            rows.sort_by(|a, b| x[*a as usize].total_cmp(&x[*b as usize]));
-            Some(std::sync::Arc::new(rows))
+            Some(Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x))
         }
         _ => None,
     };
+    // With sets over cells, the cell of each sorted row once for all sets.
+    let sorted_cells = presorted.as_ref().and_then(|p| sets.cells_of_rows(&p.rows));
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
     (0..sets.len())
         .into_par_iter()
         .map(|s| {
             let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
-            ctx.presorted = presorted.clone();
+            ctx.presorted = presorted.as_ref().map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
             ctx.populations = populations;
             ctx.shared = Some(&shared);
             Ok(compute(&ctx, stat)?

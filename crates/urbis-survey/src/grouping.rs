@@ -221,6 +221,29 @@ impl<'a> DomainSets<'a> {
         }
     }
 
+    /// The cell of each of `rows` (`None` for sets given by rows).
+    pub(crate) fn cells_of_rows(&self, rows: &[u32]) -> Option<Vec<u32>> {
+        match &self.layout {
+            Layout::Rows(_) => None,
+            Layout::Cells { cells, .. } => Some(rows.iter().map(|&r| cells[r as usize]).collect()),
+        }
+    }
+
+    /// The domain in set `s` of each of `rows`; `cells` is
+    /// [`Self::cells_of_rows`] of the same rows (computed once for all sets).
+    pub(crate) fn domains_of_rows(&self, s: usize, rows: &[u32], cells: Option<&[u32]>) -> Vec<u32> {
+        match (&self.layout, cells) {
+            (Layout::Cells { sets, .. }, Some(cells)) => {
+                let map = sets[s].0;
+                cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }).collect()
+            }
+            _ => {
+                let codes = &self.grouping(s).codes;
+                rows.iter().map(|&r| codes[r as usize]).collect()
+            }
+        }
+    }
+
     /// The sets for a pass over the data, and the number of domains of all sets.
     pub(crate) fn cells(&self) -> (crate::aggregate::Cells<'_>, usize) {
         let mut offset = 0u32;

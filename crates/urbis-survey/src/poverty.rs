@@ -64,7 +64,7 @@ fn samples(ctx: &Context, x: &[f64]) -> Samples {
 /// The whole populations' values, each sorted.
 fn full_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
     let all = match &ctx.presorted {
-        Some(rows) => Sorted { rows: rows.to_vec(), x: rows.iter().map(|&r| x[r as usize]).collect() },
+        Some((sorted, _)) => (*sorted).clone(),
         None => Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x),
     };
     let Some(populations) = ctx.populations else { return vec![all] };
@@ -321,15 +321,15 @@ fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Sprea
 /// `share ×` the median of each domain with convey's linearisation
 /// (`svyarpt`): the at-risk-of-poverty threshold, or with `share = 1` the median.
 pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainValue>> {
-    let s = samples(ctx, x);
     if ctx.design.is_replicate() {
-        return by_replicate(ctx, &s, false, |d, _| share * d.median());
+        return by_replicate(ctx, &samples(ctx, x), false, |d, _| share * d.median());
     }
+    let domains = domain_samples(ctx, x);
     let w = ctx.weights();
     let mut influence = vec![f64::NAN; x.len()];
-    let estimates = scaled_medians(&s.domains, w, share, &mut influence);
+    let estimates = scaled_medians(&domains, w, share, &mut influence);
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
-    assemble(ctx, &s.domains, &estimates, spreads)
+    assemble(ctx, &domains, &estimates, spreads)
 }
 
 /// Median of the domain over the median of the whole population.
