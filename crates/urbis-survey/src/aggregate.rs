@@ -31,12 +31,14 @@ pub(crate) struct Cell {
     pub n: u32,
 }
 
-/// Weighted sums per (PSU, domain), cells sorted by PSU then domain.
+/// Weighted sums per (PSU, domain), cells sorted by domain then PSU: the
+/// cells of domain `d` are `start[d]..start[d + 1]`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PsuTotals {
     pub k: usize,
     pub cells: Vec<Cell>,
     pub sums: Vec<f64>,
+    pub start: Vec<usize>,
 }
 
 impl PsuTotals {
@@ -44,18 +46,9 @@ impl PsuTotals {
         &self.sums[cell * self.k..(cell + 1) * self.k]
     }
 
-    /// Cells of each domain, in PSU order.
-    pub fn cells_by_domain(&self, n_domains: usize) -> Vec<Vec<u32>> {
-        let mut by = vec![Vec::new(); n_domains];
-        for (c, cell) in self.cells.iter().enumerate() {
-            by[cell.domain as usize].push(c as u32);
-        }
-        by
-    }
-
-    fn append(&mut self, other: PsuTotals) {
-        self.cells.extend(other.cells);
-        self.sums.extend(other.sums);
+    /// The cells of domain `d`.
+    pub fn range(&self, d: usize) -> std::ops::Range<usize> {
+        self.start[d]..self.start[d + 1]
     }
 }
 
@@ -189,11 +182,30 @@ pub(crate) fn psu_totals(
             out
         })
         .collect();
-    // Sized once, each partition freed as soon as it is copied.
-    let n_cells: usize = parts.iter().map(|p| p.cells.len()).sum();
-    let mut all = PsuTotals { k, cells: Vec::with_capacity(n_cells), sums: Vec::with_capacity(n_cells * k) };
+    // Domain-major, each domain's cells in PSU order: sized once, each
+    // partition (in PSU order) copied to its domains' ranges and freed.
+    let mut start = vec![0usize; n_domains + 1];
+    for cell in parts.iter().flat_map(|p| &p.cells) {
+        start[cell.domain as usize + 1] += 1;
+    }
+    for d in 0..n_domains {
+        start[d + 1] += start[d];
+    }
+    let n_cells = start[n_domains];
+    let mut all = PsuTotals {
+        k,
+        cells: vec![Cell { psu: 0, domain: 0, n: 0 }; n_cells],
+        sums: vec![0.0; n_cells * k],
+        start: start.clone(),
+    };
+    let mut next = start;
     for part in parts {
-        all.append(part);
+        for (j, cell) in part.cells.iter().enumerate() {
+            let at = next[cell.domain as usize];
+            next[cell.domain as usize] += 1;
+            all.cells[at] = *cell;
+            all.sums[at * k..(at + 1) * k].copy_from_slice(part.sums(j));
+        }
     }
     debug_assert!(all.cells.iter().all(|c| (c.psu as usize) < n_psu));
     all

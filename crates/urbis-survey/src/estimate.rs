@@ -524,7 +524,7 @@ pub(crate) fn smooth(
     match &ctx.design.kind {
         Kind::Linear(lin) => {
             let totals = psu_totals(lin, ctx.weights(), &cells, nd, k, row);
-            let domains = LinearDomains::new(lin, &totals, nd);
+            let domains = LinearDomains::new(lin, &totals);
             for d in 0..nd {
                 let t = domains.total(d);
                 for (f, form) in forms.iter().enumerate() {

@@ -158,7 +158,7 @@ fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) ->
         !influence[i].is_nan()
     };
     let totals = psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)] }, nd, 1, &row);
-    let domains = LinearDomains::new(lin, &totals, nd);
+    let domains = LinearDomains::new(lin, &totals);
     (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
 }
 
