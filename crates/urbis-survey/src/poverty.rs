@@ -132,21 +132,29 @@ fn by_replicate(
         .iter()
         .enumerate()
         .map(|(d, sample)| {
-            (sample.len() > 0 && s.population_of[d] != NO_POPULATION).then(|| DomainValue {
-                estimate: per_rep[0][d],
-                n: positive(sample, ctx.weights()),
-                pop_size: Weighted::new(sample, ctx.weights()).total(),
-                spread: Spread::Replicate {
-                    thetas: per_rep[1..].iter().map(|v| v[d]).collect(),
-                    df: if full_df { *whole } else { dfs[d] },
-                },
+            (sample.len() > 0 && s.population_of[d] != NO_POPULATION).then(|| {
+                let (n, pop_size) = size(sample, ctx.weights());
+                DomainValue {
+                    estimate: per_rep[0][d],
+                    n,
+                    pop_size,
+                    spread: Spread::Replicate {
+                        thetas: per_rep[1..].iter().map(|v| v[d]).collect(),
+                        df: if full_df { *whole } else { dfs[d] },
+                    },
+                }
             })
         })
         .collect()
 }
 
-fn positive(s: &Sorted, w: &[f64]) -> u64 {
-    s.rows.iter().filter(|&&r| w[r as usize] > 0.0).count() as u64
+/// Rows with a positive weight and the weight total of a sample, in one pass
+/// (the total summed in the same order, from the same −0, as [`Weighted::total`]).
+fn size(s: &Sorted, w: &[f64]) -> (u64, f64) {
+    s.rows.iter().fold((0, -0.0), |(n, total), &r| {
+        let wi = w[r as usize];
+        (n + u64::from(wi > 0.0), total + wi)
+    })
 }
 
 /// Linearised spreads per domain from row-level influence values
@@ -214,11 +222,9 @@ fn assemble(ctx: &Context, domains: &[Sorted], estimates: &[f64], spreads: Vec<S
         .zip(estimates)
         .zip(spreads)
         .map(|((sample, &estimate), spread)| {
-            (sample.len() > 0).then(|| DomainValue {
-                estimate,
-                n: positive(sample, w),
-                pop_size: Weighted::new(sample, w).total(),
-                spread,
+            (sample.len() > 0).then(|| {
+                let (n, pop_size) = size(sample, w);
+                DomainValue { estimate, n, pop_size, spread }
             })
         })
         .collect()
