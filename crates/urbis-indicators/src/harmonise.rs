@@ -199,6 +199,10 @@ fn distinct(raw: &Column) -> (std::borrow::Cow<'_, [u32]>, std::borrow::Cow<'_, 
     match raw {
         Column::Text(t) => (Cow::Borrowed(&t.codes), Cow::Borrowed(&t.levels)),
         Column::Number(v) => {
+            // Small whole numbers (the usual codes) are looked up directly,
+            // other values by their bits.
+            const SMALL: usize = 1024;
+            let mut small = vec![MISSING_CODE; SMALL];
             let mut index: HashMap<u64, u32> = HashMap::new();
             let mut labels = Vec::new();
             let codes = v
@@ -207,11 +211,16 @@ fn distinct(raw: &Column) -> (std::borrow::Cow<'_, [u32]>, std::borrow::Cow<'_, 
                     if x.is_nan() {
                         return MISSING_CODE;
                     }
-                    let key = if x == 0.0 { 0 } else { x.to_bits() };
-                    *index.entry(key).or_insert_with(|| {
+                    let slot = if (0.0..SMALL as f64).contains(&x) && x.fract() == 0.0 {
+                        &mut small[x as usize]
+                    } else {
+                        index.entry(x.to_bits()).or_insert(MISSING_CODE)
+                    };
+                    if *slot == MISSING_CODE {
                         labels.push(format_number(x));
-                        (labels.len() - 1) as u32
-                    })
+                        *slot = (labels.len() - 1) as u32;
+                    }
+                    *slot
                 })
                 .collect::<Vec<u32>>();
             (Cow::Owned(codes), Cow::Owned(labels))
@@ -232,18 +241,23 @@ fn bounds(kind: Kind) -> (f64, f64) {
     }
 }
 
-fn text_column(n: usize, mut value: impl FnMut(usize) -> Option<String>) -> Column {
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut levels = Vec::new();
+/// A text column from the value of every row, which takes few distinct
+/// values (group labels); levels in order of first appearance.
+fn text_column<'v>(n: usize, mut value: impl FnMut(usize) -> Option<&'v str>) -> Column {
+    let mut seen: Vec<&str> = Vec::new();
     let codes = (0..n)
         .map(|i| match value(i) {
             None => MISSING_CODE,
-            Some(v) => *index.entry(v.clone()).or_insert_with(|| {
-                levels.push(v);
-                (levels.len() - 1) as u32
-            }),
+            Some(v) => match seen.iter().position(|s| *s == v) {
+                Some(code) => code as u32,
+                None => {
+                    seen.push(v);
+                    (seen.len() - 1) as u32
+                }
+            },
         })
         .collect();
+    let levels = seen.into_iter().map(str::to_string).collect();
     Column::Text(TextColumn { codes, levels })
 }
 
@@ -338,7 +352,7 @@ pub fn derive_groups<'c>(frame: &Frame, breakdown: Breakdown, country: &dyn Fn(u
     Some(match breakdown {
         Breakdown::CountryOfBirth | Breakdown::Citizenship => {
             let t = text(breakdown.needs()[0])?;
-            text_column(n, |i| origin(t, i).map(str::to_string))
+            text_column(n, |i| origin(t, i))
         }
         Breakdown::Generation => {
             let (own, father, mother) = (text("country_birth")?, text("father_birth")?, text("mother_birth")?);
@@ -347,24 +361,24 @@ pub fn derive_groups<'c>(frame: &Frame, breakdown: Breakdown, country: &dyn Fn(u
                     let foreign = |g: &str| g != NAT;
                     match (origin(father, i)?, origin(mother, i)?) {
                         (UNKNOWN, _) | (_, UNKNOWN) => None,
-                        (f, m) if foreign(f) && foreign(m) => Some("2GEN_BOTH".into()),
-                        (f, m) if foreign(f) || foreign(m) => Some("2GEN_ONE".into()),
-                        _ => Some(NAT.into()),
+                        (f, m) if foreign(f) && foreign(m) => Some("2GEN_BOTH"),
+                        (f, m) if foreign(f) || foreign(m) => Some("2GEN_ONE"),
+                        _ => Some(NAT),
                     }
                 }
                 UNKNOWN => None,
-                _ => Some("1GEN".into()),
+                _ => Some("1GEN"),
             })
         }
         Breakdown::Residence => {
             let own = text("country_birth")?;
             let Some(Column::Number(years)) = frame.column("years_residence") else { return None };
             text_column(n, |i| match origin(own, i)? {
-                NAT => Some(NAT.into()),
+                NAT => Some(NAT),
                 UNKNOWN => None,
                 _ if years[i].is_nan() => None,
-                _ if years[i] < 5.0 => Some("FOR_LT5Y".into()),
-                _ => Some("FOR_GE5Y".into()),
+                _ if years[i] < 5.0 => Some("FOR_LT5Y"),
+                _ => Some("FOR_GE5Y"),
             })
         }
     })
@@ -453,7 +467,7 @@ mod tests {
     use super::*;
 
     fn text(values: &[Option<&str>]) -> Column {
-        text_column(values.len(), |i| values[i].map(str::to_string))
+        text_column(values.len(), |i| values[i])
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use urbis_core::{Column, Estimate, Frame, IndicatorRow, Measure, TextColumn, MISSING_CODE};
 use urbis_io::{read_table, ColumnType, ReadOptions};
 use urbis_survey::{
-    estimate_domain_sets, estimate_domain_sets_within, Design, DomainValue, Grouping, LinearSpec, LonelyPsu,
+    cells_of, estimate_domain_sets_within, Design, DomainSets, DomainValue, Grouping, LinearSpec, LonelyPsu,
     NamedColumn, Options, RepType, ReplicateSpec, Statistic,
 };
 
@@ -353,6 +353,11 @@ pub(crate) struct Prepared {
     pub definitions: BTreeMap<Breakdown, String>,
     /// Reporting country of every row.
     pub reporting: TextColumn,
+    /// The finest cells of the rows: year, area at every level and group of
+    /// every breakdown. Every domain of every indicator is a union of cells.
+    pub cells: Vec<u32>,
+    /// Per cell: its year, area code at each level, then group code of each breakdown.
+    pub cell_keys: Vec<Vec<u32>>,
     pub meta: SourceMeta,
 }
 
@@ -605,7 +610,30 @@ fn prepare_source(
         ),
         variables: meta_variables,
     };
-    Ok(Prepared { frame, design, years, geo, levels: levels.to_vec(), breakdowns, definitions, reporting, meta })
+    let (cells, cell_keys) = {
+        let mut parts: Vec<(&[u32], usize)> = vec![(&years.codes, years.len())];
+        parts.extend(geo.iter().map(|g| (g.codes.as_slice(), g.len())));
+        for b in &breakdowns {
+            match frame.column(&b.column()) {
+                Some(Column::Text(t)) => parts.push((&t.codes, t.levels.len())),
+                _ => unreachable!("group columns are text"),
+            }
+        }
+        cells_of(&parts)
+    };
+    Ok(Prepared {
+        frame,
+        design,
+        years,
+        geo,
+        levels: levels.to_vec(),
+        breakdowns,
+        definitions,
+        reporting,
+        cells,
+        cell_keys,
+        meta,
+    })
 }
 
 fn mapping_of(spec: &toml::Spanned<VariableSpec>, text: &crate::config::Source, base: &Path) -> Result<Mapping> {
@@ -696,36 +724,48 @@ fn describe_definition(breakdown: &Breakdown, country: &str) -> String {
 /// (year code, area code, group label) of a domain.
 type DomainKey = (u32, u32, String);
 
-/// Every set of domains of an indicator: the groupings (passed to the
-/// estimator as they are) and the key of each domain.
+/// Every set of domains of an indicator: the domain of each cell and the
+/// key of each domain.
 #[derive(Default)]
-struct DomainSets {
-    groupings: Vec<Grouping>,
+struct IndicatorSets {
+    domain_of: Vec<Vec<u32>>,
     keys: Vec<Vec<DomainKey>>,
 }
 
-impl DomainSets {
+impl IndicatorSets {
     fn push(&mut self, d: Domains) {
-        self.groupings.push(d.grouping);
+        self.domain_of.push(d.domain_of);
         self.keys.push(d.keys);
+    }
+
+    /// The sets for the estimator, over the cell of every row.
+    fn view<'a>(&'a self, cells: &'a [u32], n_cells: usize) -> DomainSets<'a> {
+        let mut view = DomainSets::over_cells(cells, n_cells);
+        for (domain_of, keys) in self.domain_of.iter().zip(&self.keys) {
+            view.push(domain_of, keys.len());
+        }
+        view
     }
 }
 
-/// Domains (year × area × group) as one grouping; rows outside the
-/// population or without a group belong to none.
+/// Domains (year × area × group) of one set, as the domain of every cell;
+/// cells outside the population (`used` false) or without a group belong to none.
 struct Domains {
-    grouping: Grouping,
+    domain_of: Vec<u32>,
     /// (year code, area code, group label) of each domain.
     keys: Vec<(u32, u32, String)>,
 }
 
+/// The domains of the areas of `level`, by the groups of the breakdown
+/// `groups` (its index among the source's breakdowns and its column) after
+/// merging, or of the whole population of each area without.
 fn domains(
-    years: &Grouping,
-    geo: &Grouping,
-    groups: Option<&TextColumn>,
+    p: &Prepared,
+    used: &[bool],
+    level: usize,
+    groups: Option<(usize, &TextColumn)>,
     merge: &[(&str, &str)],
     keep: &[&str],
-    population: &[Truth],
 ) -> Domains {
     // Group of each text code after merging, as an index into `labels`.
     let mut labels: Vec<String> = Vec::new();
@@ -734,7 +774,7 @@ fn domains(
             labels.push(TOTAL.to_string());
             Vec::new()
         }
-        Some(t) => t
+        Some((_, t)) => t
             .levels
             .iter()
             .map(|l| {
@@ -753,22 +793,24 @@ fn domains(
             .collect(),
     };
     // Dense (year, area, group) index → domain code, allocated on first use.
-    let (n_geo, n_groups) = (geo.len().max(1), labels.len().max(1));
-    let mut code_of = vec![MISSING_CODE; years.len().max(1) * n_geo * n_groups];
+    let (n_geo, n_groups) = (p.geo[level].len().max(1), labels.len().max(1));
+    let mut code_of = vec![MISSING_CODE; p.years.len().max(1) * n_geo * n_groups];
     let mut keys: Vec<(u32, u32, String)> = Vec::new();
-    let codes = population
+    let group_part = 1 + p.levels.len();
+    let domain_of = p
+        .cell_keys
         .iter()
-        .enumerate()
-        .map(|(i, truth)| {
-            let (y, g) = (years.codes[i], geo.codes[i]);
+        .zip(used)
+        .map(|(key, &used)| {
+            let (y, g) = (key[0], key[1 + level]);
             let group = match groups {
                 None => 0,
-                Some(t) => match t.codes[i] {
+                Some((b, _)) => match key[group_part + b] {
                     MISSING_CODE => MISSING_CODE,
                     c => group_of[c as usize],
                 },
             };
-            if *truth != Truth::True || group == MISSING_CODE || y == MISSING_CODE || g == MISSING_CODE {
+            if !used || group == MISSING_CODE || y == MISSING_CODE || g == MISSING_CODE {
                 return MISSING_CODE;
             }
             let slot = (y as usize * n_geo + g as usize) * n_groups + group as usize;
@@ -779,8 +821,7 @@ fn domains(
             code_of[slot]
         })
         .collect();
-    let labels = vec![String::new(); keys.len()];
-    Domains { grouping: Grouping { codes, labels }, keys }
+    Domains { domain_of, keys }
 }
 
 /// Per group domain: the published value and, for medians, the linearised
@@ -805,33 +846,49 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     let (work, stat, scale, gap_stat) = indicator_inputs(def, p)?;
     let options = Options { level, ..Options::default() };
 
-    // Every set of domains of this indicator.
+    // The cells of the rows in the population, and every set of domains of
+    // this indicator over them.
+    let mut used = vec![false; p.cell_keys.len()];
+    let cells: Vec<u32> = p
+        .cells
+        .iter()
+        .zip(&population)
+        .map(|(&c, truth)| {
+            if *truth != Truth::True {
+                return MISSING_CODE;
+            }
+            used[c as usize] = true;
+            c
+        })
+        .collect();
+    drop(population);
     let mut roles = Vec::new();
-    let mut sets = DomainSets::default();
+    let mut sets = IndicatorSets::default();
     for k in 0..p.levels.len() {
         roles.push(SetRole::Total { level: k });
-        sets.push(domains(&p.years, &p.geo[k], None, &[], &[], &population));
-        for &b in &p.breakdowns {
+        sets.push(domains(p, &used, k, None, &[], &[]));
+        for (j, &b) in p.breakdowns.iter().enumerate() {
             let Some(Column::Text(groups)) = p.frame.column(&b.column()) else { continue };
             for partition in b.partitions() {
                 roles.push(SetRole::Groups { level: k, breakdown: b });
-                sets.push(domains(&p.years, &p.geo[k], Some(groups), &partition.merge, &partition.groups, &population));
+                sets.push(domains(p, &used, k, Some((j, groups)), &partition.merge, &partition.groups));
             }
         }
     }
+    let view = sets.view(&cells, p.cell_keys.len());
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
     let estimate = |stat: &Statistic| -> Result<Vec<Vec<Option<DomainValue>>>> {
-        Ok(estimate_domain_sets(&work, &p.design, &sets.groupings, stat, &options)
+        Ok(estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options)
             .map_err(fail)?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
             .collect())
     };
-    let values: Vec<Vec<Option<DomainValue>>> = match def.kind {
-        Kind::GroupShare => group_shares(p, &sets, &roles, &options)?,
+    let mut values: Vec<Vec<Option<DomainValue>>> = match def.kind {
+        Kind::GroupShare => group_shares(p, &view, &sets.keys, &roles, &options)?,
         Kind::Arpr => {
             let populations = poverty_populations(p);
-            estimate_domain_sets_within(&work, &p.design, &sets.groupings, Some(&populations), &stat, &options)
+            estimate_domain_sets_within(&work, &p.design, &view, Some(&populations), &stat, &options)
                 .map_err(fail)?
                 .into_iter()
                 .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
@@ -839,7 +896,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         }
         _ => estimate(&stat)?,
     };
-    let gap_values = match &gap_stat {
+    let mut gap_values = match &gap_stat {
         Some(s) => Some(estimate(s)?),
         None => None,
     };
@@ -850,8 +907,8 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
             for (d, key) in sets.keys[s].iter().enumerate() {
-                if let Some(v) = &values[s][d] {
-                    totals.insert((*level, key.0, key.1), v.clone());
+                if let Some(v) = values[s][d].take() {
+                    totals.insert((*level, key.0, key.1), v);
                 }
             }
         }
@@ -864,13 +921,13 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         let SetRole::Groups { level, breakdown } = *role else { continue };
         let entry = by_breakdown.entry((level, breakdown)).or_default();
         for (d, key) in sets.keys[s].iter().enumerate() {
-            let Some(mut v) = values[s][d].clone() else { continue };
+            let Some(mut v) = values[s][d].take() else { continue };
             if def.kind == Kind::MedianRatio {
                 let Some(total) = totals.get(&(level, key.0, key.1)) else { continue };
                 let Some(r) = v.ratio(total) else { continue };
                 v = r;
             }
-            let gap = gap_values.as_ref().and_then(|g| g[s][d].clone());
+            let gap = gap_values.as_mut().and_then(|g| g[s][d].take());
             entry.entry(key.clone()).or_insert((v, gap));
         }
     }
@@ -1014,18 +1071,19 @@ fn gap_unit(unit: &str) -> String {
 fn group_shares(
     p: &Prepared,
     sets: &DomainSets,
+    keys: &[Vec<DomainKey>],
     roles: &[SetRole],
     options: &Options,
 ) -> Result<Vec<Vec<Option<DomainValue>>>> {
     let mut frame = Frame::new(p.frame.source.clone(), p.frame.n_rows());
     frame.push("one", Column::Number(vec![1.0; p.frame.n_rows()]));
     let sizes: Vec<Vec<Option<DomainValue>>> =
-        estimate_domain_sets(&frame, &p.design, &sets.groupings, &Statistic::Total("one".into()), options)
+        estimate_domain_sets_within(&frame, &p.design, sets, None, &Statistic::Total("one".into()), options)
             .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values)
             .collect();
-    let mut out: Vec<Vec<Option<DomainValue>>> = sets.keys.iter().map(|k| vec![None; k.len()]).collect();
+    let mut out: Vec<Vec<Option<DomainValue>>> = keys.iter().map(|k| vec![None; k.len()]).collect();
     for (s, role) in roles.iter().enumerate() {
         let SetRole::Groups { level, .. } = *role else { continue };
         let areas = roles
@@ -1033,8 +1091,8 @@ fn group_shares(
             .position(|r| matches!(r, SetRole::Total { level: l } if *l == level))
             .expect("every level has its total");
         let area_index: HashMap<(u32, u32), usize> =
-            sets.keys[areas].iter().enumerate().map(|(d, k)| ((k.0, k.1), d)).collect();
-        for (d, key) in sets.keys[s].iter().enumerate() {
+            keys[areas].iter().enumerate().map(|(d, k)| ((k.0, k.1), d)).collect();
+        for (d, key) in keys[s].iter().enumerate() {
             let (Some(group), Some(&a)) = (&sizes[s][d], area_index.get(&(key.0, key.1))) else { continue };
             let Some(area) = &sizes[areas][a] else { continue };
             out[s][d] = group.ratio(area).map(|v| v.scaled(100.0));

@@ -31,12 +31,14 @@ pub(crate) struct Cell {
     pub n: u32,
 }
 
-/// Weighted sums per (PSU, domain), cells sorted by PSU then domain.
+/// Weighted sums per (PSU, domain), cells sorted by domain then PSU: the
+/// cells of domain `d` are `start[d]..start[d + 1]`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PsuTotals {
     pub k: usize,
     pub cells: Vec<Cell>,
     pub sums: Vec<f64>,
+    pub start: Vec<usize>,
 }
 
 impl PsuTotals {
@@ -44,31 +46,106 @@ impl PsuTotals {
         &self.sums[cell * self.k..(cell + 1) * self.k]
     }
 
-    /// Cells of each domain, in PSU order.
-    pub fn cells_by_domain(&self, n_domains: usize) -> Vec<Vec<u32>> {
-        let mut by = vec![Vec::new(); n_domains];
-        for (c, cell) in self.cells.iter().enumerate() {
-            by[cell.domain as usize].push(c as u32);
-        }
-        by
-    }
-
-    fn append(&mut self, other: PsuTotals) {
-        self.cells.extend(other.cells);
-        self.sums.extend(other.sums);
+    /// The cells of domain `d`.
+    pub fn range(&self, d: usize) -> std::ops::Range<usize> {
+        self.start[d]..self.start[d + 1]
     }
 }
 
-/// Domain codes of one set of domains, and the index of its first domain
-/// among all domains of a pass. A row belongs to at most one domain of each set.
-pub(crate) type DomainSet<'a> = (&'a [u32], u32);
+/// The sets of domains of a pass, described through cells: the rows are
+/// grouped into cells (the finest partition of all sets, or each row its own
+/// cell), and every set gives the domain of each cell. A row belongs to at
+/// most one domain of each set.
+pub(crate) struct Cells<'a> {
+    /// The cell of each row (`MISSING_CODE`: in no domain) and the number of
+    /// cells; `None` when each row is its own cell.
+    pub fine: Option<(&'a [u32], usize)>,
+    /// Per set: the domain of each cell (`MISSING_CODE`: none) and the index
+    /// of the set's first domain among all domains of the pass.
+    pub sets: Vec<(&'a [u32], u32)>,
+}
 
-/// Sums `w_i · row(i)` per (PSU, domain) over rows whose domain is not
-/// missing, for every set of domains in the same pass.
+impl Cells<'_> {
+    /// The cell of row `i`, or `None` when the row is in no domain.
+    pub fn cell(&self, i: usize) -> Option<usize> {
+        match self.fine {
+            Some((codes, _)) => (codes[i] != MISSING_CODE).then_some(codes[i] as usize),
+            None => self.sets.iter().any(|(codes, _)| codes[i] != MISSING_CODE).then_some(i),
+        }
+    }
+
+    /// The domains of cell `c`, one per set at most, in the order of the sets.
+    pub fn domains(&self, c: usize) -> impl Iterator<Item = usize> + '_ {
+        self.sets
+            .iter()
+            .filter(move |(map, _)| map[c] != MISSING_CODE)
+            .map(move |&(map, offset)| (map[c] + offset) as usize)
+    }
+}
+
+/// Sums of `k` values per key (cell or domain) within one PSU, with the keys touched.
+struct Sums {
+    k: usize,
+    sums: Vec<f64>,
+    /// Contributing rows with a positive weight, and whether the key was touched.
+    counts: Vec<(u32, bool)>,
+    touched: Vec<u32>,
+}
+
+impl Sums {
+    fn new(n_keys: usize, k: usize) -> Self {
+        Sums { k, sums: vec![0.0; n_keys * k], counts: vec![(0, false); n_keys], touched: Vec::new() }
+    }
+
+    fn touch(&mut self, key: usize, n: u32) -> &mut [f64] {
+        let count = &mut self.counts[key];
+        if !count.1 {
+            count.1 = true;
+            self.touched.push(key as u32);
+        }
+        count.0 += n;
+        &mut self.sums[key * self.k..(key + 1) * self.k]
+    }
+
+    /// Adds `w · values` for one row.
+    fn add_row(&mut self, key: usize, w: f64, values: &[f64]) {
+        for (s, v) in self.touch(key, u32::from(w > 0.0)).iter_mut().zip(values) {
+            *s += w * v;
+        }
+    }
+
+    /// Adds the sums of a cell holding `n` positive-weight rows.
+    fn add_sums(&mut self, key: usize, sums: &[f64], n: u32) {
+        for (s, v) in self.touch(key, n).iter_mut().zip(sums) {
+            *s += v;
+        }
+    }
+
+    /// Hands each touched key to `take` (in key order when `sort`, otherwise
+    /// in the order first touched), then clears it.
+    fn drain(&mut self, sort: bool, mut take: impl FnMut(usize, &[f64], u32)) {
+        if sort {
+            self.touched.sort_unstable();
+        }
+        for &key in &self.touched {
+            let key = key as usize;
+            let sums = &mut self.sums[key * self.k..(key + 1) * self.k];
+            take(key, sums, self.counts[key].0);
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            self.counts[key] = (0, false);
+        }
+        self.touched.clear();
+    }
+}
+
+/// Sums `w_i · row(i)` per (PSU, domain) over rows in some domain, for
+/// every set of domains in the same pass. With fine cells, each PSU's rows
+/// are summed per cell first (one operation per row) and the cells then
+/// added to their domains; otherwise each row is added to its domains.
 pub(crate) fn psu_totals(
     design: &Linear,
     weights: &[f64],
-    sets: &[DomainSet],
+    cells: &Cells,
     n_domains: usize,
     k: usize,
     row: &impl RowFn,
@@ -79,52 +156,56 @@ pub(crate) fn psu_totals(
         .par_windows(2)
         .map(|w| {
             let mut out = PsuTotals { k, ..Default::default() };
-            let mut scratch = vec![0.0; n_domains * k];
-            let mut counts = vec![(0u32, false); n_domains];
-            let mut touched: Vec<u32> = Vec::new();
+            let mut domains = Sums::new(n_domains, k);
+            let mut fine = cells.fine.map(|(_, n)| Sums::new(n, k));
             let mut values = vec![0.0; k];
             for p in w[0]..w[1] {
                 for &i in &design.rows_by_psu[design.psu_start[p]..design.psu_start[p + 1]] {
                     let i = i as usize;
-                    if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE) || !row(i, &mut values) {
+                    let Some(c) = cells.cell(i) else { continue };
+                    if !row(i, &mut values) {
                         continue;
                     }
-                    let wi = weights[i];
-                    for &(codes, offset) in sets {
-                        if codes[i] == MISSING_CODE {
-                            continue;
-                        }
-                        let d = (codes[i] + offset) as usize;
-                        if !counts[d].1 {
-                            counts[d].1 = true;
-                            touched.push(d as u32);
-                        }
-                        if wi > 0.0 {
-                            counts[d].0 += 1;
-                        }
-                        for (s, v) in scratch[d * k..(d + 1) * k].iter_mut().zip(&values) {
-                            *s += wi * v;
-                        }
+                    match &mut fine {
+                        Some(fine) => fine.add_row(c, weights[i], &values),
+                        None => cells.domains(c).for_each(|d| domains.add_row(d, weights[i], &values)),
                     }
                 }
-                touched.sort_unstable();
-                for &d in &touched {
-                    let d = d as usize;
-                    out.cells.push(Cell { psu: p as u32, domain: d as u32, n: counts[d].0 });
-                    out.sums.extend_from_slice(&scratch[d * k..(d + 1) * k]);
-                    scratch[d * k..(d + 1) * k].iter_mut().for_each(|s| *s = 0.0);
-                    counts[d] = (0, false);
+                if let Some(fine) = &mut fine {
+                    fine.drain(false, |c, sums, n| cells.domains(c).for_each(|d| domains.add_sums(d, sums, n)));
                 }
-                touched.clear();
+                domains.drain(true, |d, sums, n| {
+                    out.cells.push(Cell { psu: p as u32, domain: d as u32, n });
+                    out.sums.extend_from_slice(sums);
+                });
             }
             out
         })
         .collect();
-    // Sized once, each partition freed as soon as it is copied.
-    let n_cells: usize = parts.iter().map(|p| p.cells.len()).sum();
-    let mut all = PsuTotals { k, cells: Vec::with_capacity(n_cells), sums: Vec::with_capacity(n_cells * k) };
+    // Domain-major, each domain's cells in PSU order: sized once, each
+    // partition (in PSU order) copied to its domains' ranges and freed.
+    let mut start = vec![0usize; n_domains + 1];
+    for cell in parts.iter().flat_map(|p| &p.cells) {
+        start[cell.domain as usize + 1] += 1;
+    }
+    for d in 0..n_domains {
+        start[d + 1] += start[d];
+    }
+    let n_cells = start[n_domains];
+    let mut all = PsuTotals {
+        k,
+        cells: vec![Cell { psu: 0, domain: 0, n: 0 }; n_cells],
+        sums: vec![0.0; n_cells * k],
+        start: start.clone(),
+    };
+    let mut next = start;
     for part in parts {
-        all.append(part);
+        for (j, cell) in part.cells.iter().enumerate() {
+            let at = next[cell.domain as usize];
+            next[cell.domain as usize] += 1;
+            all.cells[at] = *cell;
+            all.sums[at * k..(at + 1) * k].copy_from_slice(part.sums(j));
+        }
     }
     debug_assert!(all.cells.iter().all(|c| (c.psu as usize) < n_psu));
     all
@@ -177,7 +258,7 @@ const CHUNK: usize = 1 << 14;
 pub(crate) fn replicate_totals(
     design: &Replicate,
     weights: &[f64],
-    sets: &[DomainSet],
+    cells: &Cells,
     n_domains: usize,
     k: usize,
     row: &impl RowFn,
@@ -205,22 +286,17 @@ pub(crate) fn replicate_totals(
                 // (row, domain, slot of the row's values)
                 let mut filled = 0usize;
                 let mut entries: Vec<(u32, u32, u32)> = Vec::with_capacity(CHUNK);
-                for i in start..stop {
-                    if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE)
-                        || !row(i, &mut values[filled * k..(filled + 1) * k])
-                    {
+                for (i, &wi) in weights.iter().enumerate().take(stop).skip(start) {
+                    let Some(c) = cells.cell(i) else { continue };
+                    if !row(i, &mut values[filled * k..(filled + 1) * k]) {
                         continue;
                     }
-                    for &(codes, offset) in sets {
-                        if codes[i] == MISSING_CODE {
-                            continue;
+                    for d in cells.domains(c) {
+                        acc.present[d] = true;
+                        if wi > 0.0 {
+                            acc.n[d] += 1;
                         }
-                        let d = codes[i] + offset;
-                        acc.present[d as usize] = true;
-                        if weights[i] > 0.0 {
-                            acc.n[d as usize] += 1;
-                        }
-                        entries.push((i as u32, d, filled as u32));
+                        entries.push((i as u32, d as u32, filled as u32));
                     }
                     filled += 1;
                 }

@@ -179,10 +179,16 @@ pub(crate) fn merge_sorted(a: &[(u32, f64)], b: &[(u32, f64)], op: impl Fn(f64, 
     out
 }
 
+/// The union of two increasing lists, increasing.
 fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out: Vec<u32> = a.iter().chain(b).copied().collect();
-    out.sort_unstable();
-    out.dedup();
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    while i < a.len() || j < b.len() {
+        let (x, y) = (a.get(i).copied().unwrap_or(u32::MAX), b.get(j).copied().unwrap_or(u32::MAX));
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
     out
 }
 
@@ -190,26 +196,20 @@ fn union_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
 /// pieces of a [`Spread::Linear`].
 pub(crate) struct LinearDomains<'a> {
     pub totals: &'a PsuTotals,
-    pub cells: Vec<Vec<u32>>,
     n_strata: usize,
     stratum_of_psu: &'a [u32],
 }
 
 impl<'a> LinearDomains<'a> {
-    pub fn new(design: &'a Linear, totals: &'a PsuTotals, n_domains: usize) -> Self {
-        LinearDomains {
-            totals,
-            cells: totals.cells_by_domain(n_domains),
-            n_strata: design.n_psu.len(),
-            stratum_of_psu: &design.stratum_of_psu,
-        }
+    pub fn new(design: &'a Linear, totals: &'a PsuTotals) -> Self {
+        LinearDomains { totals, n_strata: design.n_psu.len(), stratum_of_psu: &design.stratum_of_psu }
     }
 
     /// Domain totals of the k aggregated values.
     pub fn total(&self, d: usize) -> Vec<f64> {
         let mut t = vec![0.0; self.totals.k];
-        for &c in &self.cells[d] {
-            for (a, b) in t.iter_mut().zip(self.totals.sums(c as usize)) {
+        for c in self.totals.range(d) {
+            for (a, b) in t.iter_mut().zip(self.totals.sums(c)) {
                 *a += b;
             }
         }
@@ -217,21 +217,21 @@ impl<'a> LinearDomains<'a> {
     }
 
     pub fn n(&self, d: usize) -> u64 {
-        self.cells[d].iter().map(|&c| self.totals.cells[c as usize].n as u64).sum()
+        self.totals.cells[self.totals.range(d)].iter().map(|c| c.n as u64).sum()
     }
 
     pub fn is_empty(&self, d: usize) -> bool {
-        self.cells[d].is_empty()
+        self.totals.range(d).is_empty()
     }
 
     /// The spread of a statistic whose PSU score is `score(cell sums)`.
     pub fn spread(&self, d: usize, score: impl Fn(&[f64]) -> f64) -> Spread {
         let mut present = vec![false; self.n_strata];
         let mut support = Vec::new();
-        let scores = self.cells[d]
-            .iter()
-            .map(|&c| {
-                let c = c as usize;
+        let scores = self
+            .totals
+            .range(d)
+            .map(|c| {
                 let cell = self.totals.cells[c];
                 present[self.stratum_of_psu[cell.psu as usize] as usize] = true;
                 if cell.n > 0 {

@@ -5,13 +5,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 use urbis_core::{Estimate, Frame, MISSING_CODE};
 
-use crate::aggregate::{psu_totals, replicate_totals, RowFn};
+use crate::aggregate::{psu_totals, replicate_totals, Cells, RowFn};
 use crate::design::{Design, Kind};
 use crate::domain::{DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
-use crate::grouping::{Grouping, LABEL_SEPARATOR};
+use crate::grouping::{DomainSets, Grouping, LABEL_SEPARATOR};
 use crate::poverty;
 use crate::quantile;
+use crate::sample::Sorted;
 use crate::statistic::{Options, Statistic};
 
 /// One output row: a statistic of a variable in a domain.
@@ -30,14 +31,20 @@ pub(crate) struct Context<'a> {
     pub frame: &'a Frame,
     pub design: &'a Design,
     pub domains: std::borrow::Cow<'a, Grouping>,
-    /// Further sets of domains estimated in the same pass (smooth statistics only).
-    pub extra: &'a [Grouping],
+    /// All sets of domains estimated in the same pass, `domains` being the
+    /// first (smooth statistics only).
+    pub sets: Option<&'a DomainSets<'a>>,
     /// Rows with a value of the statistic's variable, stably sorted by it
-    /// (shared by the calls of a multi-set estimation).
-    pub presorted: Option<std::sync::Arc<Vec<u32>>>,
+    /// (shared by the sets of domains of one estimation), and the domain of
+    /// each of those rows in this context's set.
+    pub presorted: Option<(&'a Sorted, Vec<u32>)>,
     /// Populations whose own median gives the poverty threshold and the
     /// reference median (survey years, countries); the whole sample without.
     pub populations: Option<&'a Grouping>,
+    /// What does not depend on the domains (the populations' thresholds and
+    /// their influence), computed by the first set of domains that needs it
+    /// and shared by the others.
+    pub shared: Option<&'a crate::poverty::Shared>,
     /// Summarise each smooth domain value as soon as it is computed (when no
     /// contrast between domains will be asked for), to hold less memory.
     pub summarise: bool,
@@ -56,15 +63,12 @@ impl Context<'_> {
         self.domains.len()
     }
 
-    /// Every set of domains with the index of its first domain, and the total.
-    pub fn sets(&self) -> (Vec<crate::aggregate::DomainSet<'_>>, usize) {
-        let mut sets = Vec::with_capacity(1 + self.extra.len());
-        let mut offset = 0u32;
-        for g in std::iter::once(self.domains.as_ref()).chain(self.extra) {
-            sets.push((g.codes.as_slice(), offset));
-            offset += g.len() as u32;
+    /// Every set of domains of the pass, and the number of their domains.
+    pub fn cells(&self) -> (Cells<'_>, usize) {
+        match self.sets {
+            Some(sets) => sets.cells(),
+            None => (Cells { fine: None, sets: vec![(self.domains.codes.as_slice(), 0)] }, self.domains.len()),
         }
-        (sets, offset as usize)
     }
 
     /// A numeric column, or an error naming the first value that is not a number.
@@ -186,7 +190,7 @@ pub fn estimate_domain_sets(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
-    estimate_domain_sets_within(frame, design, sets, None, stat, options)
+    estimate_domain_sets_within(frame, design, &DomainSets::of_groupings(sets), None, stat, options)
 }
 
 /// [`estimate_domain_sets`] where poverty thresholds and reference medians
@@ -196,7 +200,7 @@ pub fn estimate_domain_sets(
 pub fn estimate_domain_sets_within(
     frame: &Frame,
     design: &Design,
-    sets: &[Grouping],
+    sets: &DomainSets,
     populations: Option<&Grouping>,
     stat: &Statistic,
     options: &Options,
@@ -207,13 +211,13 @@ pub fn estimate_domain_sets_within(
     let smooth =
         matches!(stat, Statistic::Mean(_) | Statistic::Total(_) | Statistic::Ratio { .. } | Statistic::Prop(_));
     if smooth {
-        let sizes: Vec<usize> = sets.iter().map(Grouping::len).collect();
-        let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(&sets[0]), options)?;
-        ctx.extra = &sets[1..];
+        let sizes: Vec<usize> = (0..sets.len()).map(|s| sets.size(s)).collect();
+        let mut ctx = Context::new(frame, design, sets.grouping(0), options)?;
+        ctx.sets = Some(sets);
         if let Some((dfs, _)) = &mut ctx.replicate_df {
             if let Kind::Replicate(r) = &design.kind {
-                for g in ctx.extra {
-                    dfs.extend(crate::design::replicate_df(r, g).0);
+                for s in 1..sets.len() {
+                    dfs.extend(crate::design::replicate_df(r, &sets.grouping(s)).0);
                 }
             }
         }
@@ -230,17 +234,21 @@ pub fn estimate_domain_sets_within(
     let presorted = match stat.columns().first() {
         Some(variable) if sets.len() > 1 => {
             let x = numeric(frame, variable)?;
-            let mut rows: Vec<u32> = (0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect();
-            rows.sort_by(|a, b| x[*a as usize].total_cmp(&x[*b as usize]));
-            Some(std::sync::Arc::new(rows))
+            Some(Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x))
         }
         _ => None,
     };
-    sets.iter()
-        .map(|domains| {
-            let mut ctx = Context::new(frame, design, std::borrow::Cow::Borrowed(domains), options)?;
-            ctx.presorted = presorted.clone();
+    // With sets over cells, the cell of each sorted row once for all sets.
+    let sorted_cells = presorted.as_ref().and_then(|p| sets.cells_of_rows(&p.rows));
+    // Sets are independent: computed in parallel, collected in order.
+    let shared = crate::poverty::Shared::default();
+    (0..sets.len())
+        .into_par_iter()
+        .map(|s| {
+            let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
+            ctx.presorted = presorted.as_ref().map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
             ctx.populations = populations;
+            ctx.shared = Some(&shared);
             Ok(compute(&ctx, stat)?
                 .into_iter()
                 .map(|(variable, values)| DomainEstimates { variable, values })
@@ -281,9 +289,10 @@ impl<'a> Context<'a> {
             frame,
             design,
             domains,
-            extra: &[],
+            sets: None,
             presorted: None,
             populations: None,
+            shared: None,
             summarise: false,
             options,
             replicate_df,
@@ -407,7 +416,7 @@ fn run_smooth(ctx: &Context, specs: Vec<SmoothSpec>) -> Vec<Outputs> {
         }
     }
     let mut values = smooth(ctx, k, &row, &forms, &pops).into_iter();
-    let (sets, nd) = ctx.sets();
+    let (cells, nd) = ctx.cells();
     let weights = ctx.weights();
     specs
         .iter()
@@ -415,16 +424,14 @@ fn run_smooth(ctx: &Context, specs: Vec<SmoothSpec>) -> Vec<Outputs> {
             // This statistic's own rows per domain: all, and with a positive weight.
             let (mut rows, mut positive) = (vec![0u64; nd], vec![0u64; nd]);
             let mut scratch = vec![0.0; spec.k];
-            for i in 0..weights.len() {
-                if sets.iter().all(|(codes, _)| codes[i] == MISSING_CODE) || !(spec.row)(i, &mut scratch) {
+            for (i, &wi) in weights.iter().enumerate() {
+                let Some(c) = cells.cell(i) else { continue };
+                if !(spec.row)(i, &mut scratch) {
                     continue;
                 }
-                for &(codes, offset) in &sets {
-                    if codes[i] != MISSING_CODE {
-                        let d = (codes[i] + offset) as usize;
-                        rows[d] += 1;
-                        positive[d] += u64::from(weights[i] > 0.0);
-                    }
+                for d in cells.domains(c) {
+                    rows[d] += 1;
+                    positive[d] += u64::from(wi > 0.0);
                 }
             }
             spec.labels
@@ -512,12 +519,12 @@ pub(crate) fn smooth(
     forms: &[Form],
     pops: &[usize],
 ) -> Vec<Vec<Option<DomainValue>>> {
-    let (sets, nd) = ctx.sets();
+    let (cells, nd) = ctx.cells();
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
     match &ctx.design.kind {
         Kind::Linear(lin) => {
-            let totals = psu_totals(lin, ctx.weights(), &sets, nd, k, row);
-            let domains = LinearDomains::new(lin, &totals, nd);
+            let totals = psu_totals(lin, ctx.weights(), &cells, nd, k, row);
+            let domains = LinearDomains::new(lin, &totals);
             for d in 0..nd {
                 let t = domains.total(d);
                 for (f, form) in forms.iter().enumerate() {
@@ -537,7 +544,7 @@ pub(crate) fn smooth(
             }
         }
         Kind::Replicate(rep) => {
-            let totals = replicate_totals(rep, ctx.weights(), &sets, nd, k, row);
+            let totals = replicate_totals(rep, ctx.weights(), &cells, nd, k, row);
             let (dfs, _) = ctx.replicate_df.as_ref().expect("replicate design has df");
             for (d, &df) in dfs.iter().enumerate() {
                 for (f, form) in forms.iter().enumerate() {

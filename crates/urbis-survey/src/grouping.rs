@@ -148,6 +148,160 @@ impl Grouping {
     }
 }
 
+/// Several sets of domains estimated together (for example every area level
+/// × group partition of an indicator). Either each set gives the domain of
+/// every row, or the rows are grouped into cells (a partition at least as
+/// fine as every set) and each set gives the domain of every cell: a pass
+/// then sums each PSU's rows per cell first and adds the cells to their
+/// domains, instead of adding every row to each of its domains.
+#[derive(Debug, Clone)]
+pub struct DomainSets<'a> {
+    layout: Layout<'a>,
+}
+
+#[derive(Debug, Clone)]
+enum Layout<'a> {
+    Rows(&'a [Grouping]),
+    Cells { cells: &'a [u32], n_cells: usize, sets: Vec<(&'a [u32], usize)> },
+}
+
+impl<'a> DomainSets<'a> {
+    /// Sets given by the domain of every row.
+    pub fn of_groupings(sets: &'a [Grouping]) -> Self {
+        DomainSets { layout: Layout::Rows(sets) }
+    }
+
+    /// Sets over cells: `cells` gives the cell of every row (`MISSING_CODE`
+    /// for rows in no domain of any set); sets are added with [`Self::push`].
+    pub fn over_cells(cells: &'a [u32], n_cells: usize) -> Self {
+        DomainSets { layout: Layout::Cells { cells, n_cells, sets: Vec::new() } }
+    }
+
+    /// Adds a set of `n_domains` domains given by the domain of every cell
+    /// (`MISSING_CODE`: none). Only for sets over cells.
+    pub fn push(&mut self, domain_of_cell: &'a [u32], n_domains: usize) {
+        match &mut self.layout {
+            Layout::Cells { n_cells, sets, .. } => {
+                assert_eq!(domain_of_cell.len(), *n_cells, "one domain per cell");
+                sets.push((domain_of_cell, n_domains));
+            }
+            Layout::Rows(_) => panic!("sets given by rows take no cells"),
+        }
+    }
+
+    /// Number of sets.
+    pub fn len(&self) -> usize {
+        match &self.layout {
+            Layout::Rows(g) => g.len(),
+            Layout::Cells { sets, .. } => sets.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of domains of set `s`.
+    pub fn size(&self, s: usize) -> usize {
+        match &self.layout {
+            Layout::Rows(g) => g[s].len(),
+            Layout::Cells { sets, .. } => sets[s].1,
+        }
+    }
+
+    /// Set `s` as the domain of every row (unlabelled when built from cells).
+    pub fn grouping(&self, s: usize) -> std::borrow::Cow<'a, Grouping> {
+        match &self.layout {
+            Layout::Rows(g) => std::borrow::Cow::Borrowed(&g[s]),
+            Layout::Cells { cells, sets, .. } => {
+                let (map, n) = sets[s];
+                let codes = cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }).collect();
+                std::borrow::Cow::Owned(Grouping { codes, labels: vec![String::new(); n] })
+            }
+        }
+    }
+
+    /// The cell of each of `rows` (`None` for sets given by rows).
+    pub(crate) fn cells_of_rows(&self, rows: &[u32]) -> Option<Vec<u32>> {
+        match &self.layout {
+            Layout::Rows(_) => None,
+            Layout::Cells { cells, .. } => Some(rows.iter().map(|&r| cells[r as usize]).collect()),
+        }
+    }
+
+    /// The domain in set `s` of each of `rows`; `cells` is
+    /// [`Self::cells_of_rows`] of the same rows (computed once for all sets).
+    pub(crate) fn domains_of_rows(&self, s: usize, rows: &[u32], cells: Option<&[u32]>) -> Vec<u32> {
+        match (&self.layout, cells) {
+            (Layout::Cells { sets, .. }, Some(cells)) => {
+                let map = sets[s].0;
+                cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }).collect()
+            }
+            _ => {
+                let codes = &self.grouping(s).codes;
+                rows.iter().map(|&r| codes[r as usize]).collect()
+            }
+        }
+    }
+
+    /// The sets for a pass over the data, and the number of domains of all sets.
+    pub(crate) fn cells(&self) -> (crate::aggregate::Cells<'_>, usize) {
+        let mut offset = 0u32;
+        let mut with_offsets = |sets: Vec<(&'a [u32], usize)>| {
+            sets.into_iter()
+                .map(|(map, n)| {
+                    let at = offset;
+                    offset += n as u32;
+                    (map, at)
+                })
+                .collect()
+        };
+        let cells = match &self.layout {
+            Layout::Rows(g) => crate::aggregate::Cells {
+                fine: None,
+                sets: with_offsets(g.iter().map(|g| (g.codes.as_slice(), g.len())).collect()),
+            },
+            Layout::Cells { cells, n_cells, sets } => {
+                crate::aggregate::Cells { fine: Some((cells, *n_cells)), sets: with_offsets(sets.clone()) }
+            }
+        };
+        (cells, offset as usize)
+    }
+}
+
+/// The finest partition of the rows by several codes: the cell of every row
+/// (numbered by first appearance) and the codes of each cell. `parts` gives
+/// each part's codes per row and its number of codes; `MISSING_CODE` is kept
+/// as a value of its own.
+pub fn cells_of(parts: &[(&[u32], usize)]) -> (Vec<u32>, Vec<Vec<u32>>) {
+    let n = parts.first().map_or(0, |p| p.0.len());
+    let mut codes = vec![0u32; n];
+    let mut keys: Vec<Vec<u32>> = vec![Vec::new()];
+    for &(part, size) in parts {
+        // Missing is the value `size`; pairs (cell, value) numbered on first use.
+        let width = size + 1;
+        let mut next: Vec<Vec<u32>> = Vec::new();
+        let mut dense = (keys.len().saturating_mul(width) <= 1 << 24).then(|| vec![MISSING_CODE; keys.len() * width]);
+        let mut sparse: HashMap<(u32, u32), u32> = HashMap::new();
+        for (c, &v) in codes.iter_mut().zip(part) {
+            let value = if v == MISSING_CODE { size as u32 } else { v };
+            let slot = match &mut dense {
+                Some(table) => &mut table[*c as usize * width + value as usize],
+                None => sparse.entry((*c, value)).or_insert(MISSING_CODE),
+            };
+            if *slot == MISSING_CODE {
+                *slot = next.len() as u32;
+                let mut key = keys[*c as usize].clone();
+                key.push(v);
+                next.push(key);
+            }
+            *c = *slot;
+        }
+        keys = next;
+    }
+    (codes, keys)
+}
+
 /// Bits of a number with -0 folded into +0, for use as a hash key.
 fn normal_bits(x: f64) -> u64 {
     if x == 0.0 {

@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 use urbis_core::MISSING_CODE;
 
-use crate::aggregate::psu_totals;
+use crate::aggregate::{psu_totals, Cells};
 use crate::design::{Design, Kind};
 use crate::domain::{merge_sorted, DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
@@ -64,7 +64,7 @@ fn samples(ctx: &Context, x: &[f64]) -> Samples {
 /// The whole populations' values, each sorted.
 fn full_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
     let all = match &ctx.presorted {
-        Some(rows) => Sorted { rows: rows.to_vec(), x: rows.iter().map(|&r| x[r as usize]).collect() },
+        Some((sorted, _)) => (*sorted).clone(),
         None => Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x),
     };
     let Some(populations) = ctx.populations else { return vec![all] };
@@ -132,21 +132,29 @@ fn by_replicate(
         .iter()
         .enumerate()
         .map(|(d, sample)| {
-            (sample.len() > 0 && s.population_of[d] != NO_POPULATION).then(|| DomainValue {
-                estimate: per_rep[0][d],
-                n: positive(sample, ctx.weights()),
-                pop_size: Weighted::new(sample, ctx.weights()).total(),
-                spread: Spread::Replicate {
-                    thetas: per_rep[1..].iter().map(|v| v[d]).collect(),
-                    df: if full_df { *whole } else { dfs[d] },
-                },
+            (sample.len() > 0 && s.population_of[d] != NO_POPULATION).then(|| {
+                let (n, pop_size) = size(sample, ctx.weights());
+                DomainValue {
+                    estimate: per_rep[0][d],
+                    n,
+                    pop_size,
+                    spread: Spread::Replicate {
+                        thetas: per_rep[1..].iter().map(|v| v[d]).collect(),
+                        df: if full_df { *whole } else { dfs[d] },
+                    },
+                }
             })
         })
         .collect()
 }
 
-fn positive(s: &Sorted, w: &[f64]) -> u64 {
-    s.rows.iter().filter(|&&r| w[r as usize] > 0.0).count() as u64
+/// Rows with a positive weight and the weight total of a sample, in one pass
+/// (the total summed in the same order, from the same −0, as [`Weighted::total`]).
+fn size(s: &Sorted, w: &[f64]) -> (u64, f64) {
+    s.rows.iter().fold((0, -0.0), |(n, total), &r| {
+        let wi = w[r as usize];
+        (n + u64::from(wi > 0.0), total + wi)
+    })
 }
 
 /// Linearised spreads per domain from row-level influence values
@@ -157,8 +165,8 @@ fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) ->
         out[0] = influence[i];
         !influence[i].is_nan()
     };
-    let totals = psu_totals(lin, ctx.weights(), &[(codes, 0)], nd, 1, &row);
-    let domains = LinearDomains::new(lin, &totals, nd);
+    let totals = psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)] }, nd, 1, &row);
+    let domains = LinearDomains::new(lin, &totals);
     (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
 }
 
@@ -214,11 +222,9 @@ fn assemble(ctx: &Context, domains: &[Sorted], estimates: &[f64], spreads: Vec<S
         .zip(estimates)
         .zip(spreads)
         .map(|((sample, &estimate), spread)| {
-            (sample.len() > 0).then(|| DomainValue {
-                estimate,
-                n: positive(sample, w),
-                pop_size: Weighted::new(sample, w).total(),
-                spread,
+            (sample.len() > 0).then(|| {
+                let (n, pop_size) = size(sample, w);
+                DomainValue { estimate, n, pop_size, spread }
             })
         })
         .collect()
@@ -255,14 +261,14 @@ fn with_population_median(
 ) -> Vec<Option<DomainValue>> {
     let n_rows = ctx.design.n_rows();
     let w = ctx.weights();
-    // The whole populations first, freed before the domains are formed.
-    let mut population_influence = vec![f64::NAN; n_rows];
-    let thresholds = scaled_medians(&full_samples(ctx, x), w, scale, &mut population_influence);
-    let whole = match ctx.populations {
-        None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
-        Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
+    let own_part;
+    let (thresholds, whole) = match ctx.shared {
+        Some(shared) => shared.population.get_or_init(|| population_part(ctx, x, scale)),
+        None => {
+            own_part = population_part(ctx, x, scale);
+            &own_part
+        }
     };
-    drop(population_influence);
     let domains = domain_samples(ctx, x);
     let population_of = populations_of(ctx, &domains);
     let mut own = vec![f64::NAN; n_rows];
@@ -297,18 +303,39 @@ fn with_population_median(
     values
 }
 
+/// The parts of a poverty statistic that do not depend on the domains, shared
+/// by every set of domains of one estimation (one statistic, one variable).
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// `scale ×` each population's median, and the spread of its influence.
+    population: std::sync::OnceLock<(Vec<f64>, Vec<Spread>)>,
+}
+
+/// `scale ×` the median of each whole population and the spreads of their
+/// influence values (the whole populations' samples are freed on return).
+fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Spread>) {
+    let n_rows = ctx.design.n_rows();
+    let mut population_influence = vec![f64::NAN; n_rows];
+    let thresholds = scaled_medians(&full_samples(ctx, x), ctx.weights(), scale, &mut population_influence);
+    let whole = match ctx.populations {
+        None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
+        Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
+    };
+    (thresholds, whole)
+}
+
 /// `share ×` the median of each domain with convey's linearisation
 /// (`svyarpt`): the at-risk-of-poverty threshold, or with `share = 1` the median.
 pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainValue>> {
-    let s = samples(ctx, x);
     if ctx.design.is_replicate() {
-        return by_replicate(ctx, &s, false, |d, _| share * d.median());
+        return by_replicate(ctx, &samples(ctx, x), false, |d, _| share * d.median());
     }
+    let domains = domain_samples(ctx, x);
     let w = ctx.weights();
     let mut influence = vec![f64::NAN; x.len()];
-    let estimates = scaled_medians(&s.domains, w, share, &mut influence);
+    let estimates = scaled_medians(&domains, w, share, &mut influence);
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
-    assemble(ctx, &s.domains, &estimates, spreads)
+    assemble(ctx, &domains, &estimates, spreads)
 }
 
 /// Median of the domain over the median of the whole population.

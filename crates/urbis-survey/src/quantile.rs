@@ -14,15 +14,19 @@ use crate::sample::{survey_quantile, Sorted};
 pub(crate) fn domain_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
     let codes = &ctx.domains.codes;
     let mut rows: Vec<Vec<u32>> = vec![Vec::new(); ctx.n_domains()];
-    if let Some(sorted) = &ctx.presorted {
+    if let Some((sorted, domains)) = &ctx.presorted {
         // Taking the rows of a stable sort in order keeps each domain sorted
         // exactly as sorting it on its own would.
-        let mut out: Vec<Sorted> = vec![Sorted::default(); ctx.n_domains()];
-        for &r in sorted.iter() {
-            let d = codes[r as usize];
+        let mut sizes = vec![0usize; ctx.n_domains()];
+        for &d in domains.iter().filter(|&&d| d != MISSING_CODE) {
+            sizes[d as usize] += 1;
+        }
+        let mut out: Vec<Sorted> =
+            sizes.iter().map(|&n| Sorted { rows: Vec::with_capacity(n), x: Vec::with_capacity(n) }).collect();
+        for ((&d, &r), &v) in domains.iter().zip(&sorted.rows).zip(&sorted.x) {
             if d != MISSING_CODE {
                 out[d as usize].rows.push(r);
-                out[d as usize].x.push(x[r as usize]);
+                out[d as usize].x.push(v);
             }
         }
         return out;
