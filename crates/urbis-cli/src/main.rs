@@ -24,6 +24,8 @@ enum Command {
     Estimate(Box<cmd::estimate::Args>),
     /// The EU migrant-integration indicators for every group and area level, from a project configuration.
     Indicators(cmd::indicators::Args),
+    /// Residential segregation and concentration indices from counts per grid cell or area, at several scales.
+    Segregation(Box<cmd::segregation::Args>),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
     Synth(Box<cmd::synth::Args>),
 }
@@ -40,6 +42,7 @@ fn main() {
             cmd::estimate::run(*args, sub)
         }
         Command::Indicators(args) => cmd::indicators::run(args),
+        Command::Segregation(args) => cmd::segregation::run(*args),
         Command::Synth(args) => cmd::synth::run(*args),
     };
     if let Err(e) = outcome {

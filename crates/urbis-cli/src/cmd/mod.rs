@@ -2,4 +2,5 @@
 
 pub mod estimate;
 pub mod indicators;
+pub mod segregation;
 pub mod synth;

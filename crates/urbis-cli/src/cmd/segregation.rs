@@ -1,0 +1,339 @@
+//! `urbis segregation`: segregation and concentration indices from counts per
+//! unit (grid cell or area), at one or several grid scales.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Result};
+use clap::ValueEnum;
+use serde::Serialize;
+use urbis_core::Column;
+use urbis_geo::aggregate::sum_by_key;
+use urbis_geo::grid::CellId;
+use urbis_io::{read_table, ColumnType, ReadOptions};
+use urbis_segregation::{
+    location_quotients, multi_group, single_group, validate_counts, validate_within, SegError, SingleIndices,
+    SingleOptions,
+};
+
+use crate::output::{emit, number};
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  urbis segregation examples/munich/munich_1km_country_of_birth.csv --group foreign_born --total total_known \\\n      --unit GRD_ID --scales 1000,2000,5000\n  urbis segregation cells.csv --groups born_DE,born_EU27,born_other_europe,born_rest_world --unit GRD_ID --lq"
+)]
+pub struct Args {
+    /// Counts per unit: CSV (any common delimiter) or Parquet, one row per unit.
+    pub file: PathBuf,
+    /// Two-group indices: the column counting the group of interest.
+    #[arg(long, value_name = "COL", requires = "total", conflicts_with = "groups")]
+    pub group: Option<String>,
+    /// Two-group indices: the column with each unit's total population.
+    #[arg(long, value_name = "COL", requires = "group")]
+    pub total: Option<String>,
+    /// Multigroup indices: the columns counting each group (a unit's total is their sum).
+    #[arg(long, value_delimiter = ',', value_name = "COL,COL[,...]", required_unless_present = "group")]
+    pub groups: Vec<String>,
+    /// Column with unit ids; INSPIRE grid cell ids (CRS3035RES1000mN…E…) allow --scales.
+    #[arg(long, value_name = "COL")]
+    pub unit: Option<String>,
+    /// Grid sizes in metres: the cells are summed into the cells of each coarser grid.
+    #[arg(long, value_delimiter = ',', value_name = "M[,M...]", requires = "unit")]
+    pub scales: Vec<u32>,
+    /// Location quotients: one row per unit (and group) instead of the indices.
+    #[arg(long)]
+    pub lq: bool,
+    /// Atkinson's shape parameter b, in [0, 1).
+    #[arg(long, default_value_t = 0.5)]
+    pub atkinson_b: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// One index at one scale.
+#[derive(Serialize)]
+struct IndexRow {
+    index: &'static str,
+    scale: String,
+    group: String,
+    value: f64,
+    units: usize,
+}
+
+/// One unit's location quotient for one group at one scale.
+#[derive(Serialize)]
+struct LqRow {
+    unit: String,
+    scale: String,
+    group: String,
+    count: f64,
+    total: f64,
+    lq: f64,
+}
+
+/// The units at one scale: ids and, per count column, one value per unit.
+struct Units {
+    scale: String,
+    ids: Vec<String>,
+    counts: Vec<Vec<f64>>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let file = args.file.display().to_string();
+    let count_columns: Vec<String> = match (&args.group, &args.total) {
+        (Some(g), Some(t)) => vec![g.clone(), t.clone()],
+        _ => args.groups.clone(),
+    };
+    if args.group.is_none() && count_columns.len() < 2 {
+        bail!("--groups needs at least two columns (or use --group COL --total COL)");
+    }
+    let (ids, counts) = read_counts(&args.file, &file, args.unit.as_deref(), &count_columns)?;
+    if args.group.is_some() {
+        validate_within(&counts[0], &counts[1]).map_err(|e| row_error(&file, &count_columns[0], e))?;
+    }
+    let scales = units_at_scales(&file, args.unit.as_deref(), ids, counts, &args.scales)?;
+    let options = SingleOptions { atkinson_b: args.atkinson_b };
+    let bytes = if args.lq {
+        let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
+        render(&rows, args.format)?
+    } else {
+        let mut rows = Vec::new();
+        for units in &scales {
+            index_rows(units, &count_columns, args.group.is_some(), &options, &mut rows)
+                .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?;
+        }
+        render(&rows, args.format)?
+    };
+    emit(args.out.as_deref(), &bytes)
+}
+
+/// Reads the unit ids (row numbers when there is no unit column) and the count
+/// columns, rejecting missing, negative or non-finite counts by row and column.
+fn read_counts(
+    path: &Path,
+    file: &str,
+    unit: Option<&str>,
+    columns: &[String],
+) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
+    let mut options = ReadOptions { columns: unit.into_iter().map(String::from).collect(), ..Default::default() };
+    options.columns.extend(columns.iter().cloned());
+    for c in columns {
+        options.types.insert(c.clone(), ColumnType::Number);
+    }
+    if let Some(u) = unit {
+        options.types.insert(u.to_string(), ColumnType::Text);
+    }
+    let mut frame = read_table(path, &options)?;
+    let n = frame.n_rows();
+    if n == 0 {
+        bail!("{file}: no rows");
+    }
+    let ids = match unit {
+        None => (1..=n).map(|r| r.to_string()).collect(),
+        Some(u) => match frame.take(u) {
+            Some(Column::Text(t)) => (0..n)
+                .map(|i| {
+                    t.get(i)
+                        .map(String::from)
+                        .ok_or_else(|| anyhow!("{file}: row {}, column '{u}': the unit id is missing", i + 1))
+                })
+                .collect::<Result<_>>()?,
+            _ => bail!("{file}: column '{u}' could not be read as text"),
+        },
+    };
+    let mut counts = Vec::with_capacity(columns.len());
+    for c in columns {
+        let Some(Column::Number(v)) = frame.take(c) else { bail!("{file}: column '{c}' could not be read as numbers") };
+        if let Some(i) = v.iter().position(|x| x.is_nan()) {
+            bail!("{file}: row {}, column '{c}': the count is missing", i + 1);
+        }
+        validate_counts(&v, c).map_err(|e| row_error(file, c, e))?;
+        counts.push(v);
+    }
+    Ok((ids, counts))
+}
+
+/// A count error of the library, where units are still the file's rows.
+fn row_error(file: &str, column: &str, e: SegError) -> anyhow::Error {
+    match e {
+        SegError::BadCount { unit, reason, .. } => anyhow!("{file}: row {}, column '{column}': {reason}", unit + 1),
+        other => anyhow!("{file}: {other}"),
+    }
+}
+
+/// The units at each requested grid scale, or the file's own units.
+fn units_at_scales(
+    file: &str,
+    unit: Option<&str>,
+    ids: Vec<String>,
+    counts: Vec<Vec<f64>>,
+    scales: &[u32],
+) -> Result<Vec<Units>> {
+    let cells: Option<Vec<CellId>> = ids.iter().map(|id| id.parse().ok()).collect();
+    if scales.is_empty() {
+        let scale = match &cells {
+            Some(c) if c.iter().all(|x| x.resolution == c[0].resolution) => c[0].resolution.to_string(),
+            _ => "unit".to_string(),
+        };
+        return Ok(vec![Units { scale, ids, counts }]);
+    }
+    let column = unit.unwrap_or_default();
+    let cells = match cells {
+        Some(c) => c,
+        None => {
+            let (row, err) = ids
+                .iter()
+                .enumerate()
+                .find_map(|(i, id)| id.parse::<CellId>().err().map(|e| (i + 1, e)))
+                .expect("some id does not parse");
+            bail!("{file}: row {row}, column '{column}': {err}; --scales needs grid cell ids");
+        }
+    };
+    let columns: Vec<&[f64]> = counts.iter().map(Vec::as_slice).collect();
+    let mut out = Vec::with_capacity(scales.len());
+    for &scale in scales {
+        let keys = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.coarsen(scale).map_err(|e| anyhow!("{file}: row {}, column '{column}': {e}", i + 1)))
+            .collect::<Result<Vec<_>>>()?;
+        let (keys, sums) = sum_by_key(&keys, &columns);
+        out.push(Units { scale: scale.to_string(), ids: keys.iter().map(CellId::to_string).collect(), counts: sums });
+    }
+    Ok(out)
+}
+
+const SINGLE_NAMES: [&str; 6] = ["dissimilarity", "isolation", "exposure", "entropy", "gini", "atkinson"];
+
+fn single_values(s: &SingleIndices) -> [f64; 6] {
+    [s.dissimilarity, s.isolation, s.exposure, s.entropy, s.gini, s.atkinson]
+}
+
+/// The indices of one scale: two-group indices of `--group`, or the
+/// multigroup indices followed by each group's two-group indices.
+fn index_rows(
+    units: &Units,
+    names: &[String],
+    two_group: bool,
+    options: &SingleOptions,
+    rows: &mut Vec<IndexRow>,
+) -> std::result::Result<(), SegError> {
+    let n = units.ids.len();
+    let mut push = |index: &'static str, group: &str, value: f64| {
+        rows.push(IndexRow { index, scale: units.scale.clone(), group: group.to_string(), value, units: n })
+    };
+    if two_group {
+        let s = single_group(&units.counts[0], &units.counts[1], options)?;
+        for (index, value) in SINGLE_NAMES.iter().zip(single_values(&s)) {
+            push(index, &names[0], value);
+        }
+        return Ok(());
+    }
+    let groups: Vec<(&str, &[f64])> =
+        names.iter().map(String::as_str).zip(units.counts.iter().map(Vec::as_slice)).collect();
+    let m = multi_group(&groups, options)?;
+    for (index, value) in [
+        ("multi_dissimilarity", m.dissimilarity),
+        ("multi_gini", m.gini),
+        ("multi_information_theory", m.information_theory),
+        ("multi_normalized_exposure", m.normalized_exposure),
+        ("multi_relative_diversity", m.relative_diversity),
+        ("multi_squared_coefficient_of_variation", m.squared_coefficient_of_variation),
+        ("multi_divergence", m.divergence),
+        ("multi_diversity", m.diversity),
+        ("simpsons_concentration", m.simpsons_concentration),
+        ("simpsons_interaction", m.simpsons_interaction),
+    ] {
+        push(index, "", value);
+    }
+    for (name, s) in names.iter().zip(&m.per_group) {
+        for (index, value) in SINGLE_NAMES.iter().zip(single_values(s)) {
+            push(index, name, value);
+        }
+    }
+    Ok(())
+}
+
+/// Location quotients of `--group`, or of every group of `--groups`, per unit and scale.
+fn lq_rows(scales: &[Units], names: &[String], two_group: bool) -> Result<Vec<LqRow>> {
+    let mut rows = Vec::new();
+    for units in scales {
+        let totals: Vec<f64> = if two_group {
+            units.counts[1].clone()
+        } else {
+            (0..units.ids.len()).map(|i| units.counts.iter().map(|c| c[i]).sum()).collect()
+        };
+        let n_groups = if two_group { 1 } else { names.len() };
+        for (name, x) in names.iter().zip(&units.counts).take(n_groups) {
+            let lq =
+                location_quotients(x, &totals).map_err(|e| anyhow!("group {name} at scale {}: {e}", units.scale))?;
+            for (i, id) in units.ids.iter().enumerate() {
+                rows.push(LqRow {
+                    unit: id.clone(),
+                    scale: units.scale.clone(),
+                    group: name.clone(),
+                    count: x[i],
+                    total: totals[i],
+                    lq: lq[i],
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// A row of a CSV output: its header and its fields as text.
+trait Record: Serialize {
+    const HEADER: &'static [&'static str];
+    fn fields(&self) -> Vec<String>;
+}
+
+impl Record for IndexRow {
+    const HEADER: &'static [&'static str] = &["index", "scale", "group", "value", "units"];
+    fn fields(&self) -> Vec<String> {
+        vec![self.index.into(), self.scale.clone(), self.group.clone(), number(self.value), self.units.to_string()]
+    }
+}
+
+impl Record for LqRow {
+    const HEADER: &'static [&'static str] = &["unit", "scale", "group", "count", "total", "lq"];
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.unit.clone(),
+            self.scale.clone(),
+            self.group.clone(),
+            number(self.count),
+            number(self.total),
+            number(self.lq),
+        ]
+    }
+}
+
+/// CSV (numbers in shortest round-trip form, missing as empty) or JSON
+/// (missing as null).
+fn render<T: Record>(rows: &[T], format: Format) -> Result<Vec<u8>> {
+    match format {
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(rows)?;
+            bytes.push(b'\n');
+            Ok(bytes)
+        }
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record(T::HEADER)?;
+            for row in rows {
+                out.write_record(row.fields())?;
+            }
+            out.into_inner().map_err(|e| anyhow!("cannot render CSV: {e}"))
+        }
+    }
+}
