@@ -2,6 +2,7 @@
 //! file only parses arguments and turns the outcome into an exit code:
 //! 0 success, 1 bad input or failed estimation, 2 bad usage.
 
+mod boundaries;
 mod cmd;
 mod output;
 

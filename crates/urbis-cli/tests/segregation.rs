@@ -167,3 +167,70 @@ fn scales_need_grid_ids_that_nest() {
     let err = fails(&["segregation", &f, "--groups", "a,b", "--unit", "id", "--scales", "2500"]);
     assert!(err.contains("row 1, column 'id'") && err.contains("multiple of the cell size"), "{err}");
 }
+
+const CELLS: &str = "id,a,b
+CRS3035RES1000mN2772000E4422000,1,9
+CRS3035RES1000mN2772000E4423000,4,6
+CRS3035RES1000mN2772000E4425000,8,2
+CRS3035RES1000mN2773000E4425000,3,3
+";
+
+/// The same counts summed by hand: west = the first two cells, east = the others.
+const BY_HAND: &str = "area,a,b\nwest,5,15\neast,11,5\n";
+
+fn multigroup_values(args: &[&str], scale: &str) -> Vec<(String, String)> {
+    rows(args).into_iter().filter(|r| r["scale"] == scale).map(|r| (r["index"].clone(), r["value"].clone())).collect()
+}
+
+#[test]
+fn cells_summed_into_areas_by_polygon_or_table_equal_the_summed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cells = write(&dir, CELLS);
+    let hand = dir.path().join("hand.csv");
+    std::fs::write(&hand, BY_HAND).unwrap();
+    let want = multigroup_values(&["segregation", hand.to_str().unwrap(), "--groups", "a,b"], "unit");
+    assert_eq!(want.len(), 22);
+
+    let areas = dir.path().join("districts.geojson");
+    std::fs::write(
+        &areas,
+        r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3035"}},"features":[
+      {"type":"Feature","properties":{"d":"west"},"geometry":{"type":"Polygon","coordinates":[[[4420000,2770000],[4424000,2770000],[4424000,2780000],[4420000,2780000],[4420000,2770000]]]}},
+      {"type":"Feature","properties":{"d":"east"},"geometry":{"type":"Polygon","coordinates":[[[4424000,2770000],[4430000,2770000],[4430000,2780000],[4424000,2780000],[4424000,2770000]]]}}]}"#,
+    )
+    .unwrap();
+    let by_polygon = multigroup_values(
+        &[
+            "segregation",
+            &cells,
+            "--groups",
+            "a,b",
+            "--unit",
+            "id",
+            "--areas",
+            areas.to_str().unwrap(),
+            "--area-code",
+            "d",
+        ],
+        "districts",
+    );
+    assert_eq!(by_polygon, want);
+
+    let table = dir.path().join("cell_district.csv");
+    std::fs::write(
+        &table,
+        "cell,district\nCRS3035RES1000mN2772000E4422000,west\nCRS3035RES1000mN2772000E4423000,west\n\
+         CRS3035RES1000mN2772000E4425000,east\nCRS3035RES1000mN2773000E4425000,east\n",
+    )
+    .unwrap();
+    let by_table = multigroup_values(
+        &["segregation", &cells, "--groups", "a,b", "--unit", "id", "--unit-areas", table.to_str().unwrap()],
+        "cell_district",
+    );
+    assert_eq!(by_table, want);
+
+    std::fs::write(&table, "cell,district\nCRS3035RES1000mN2772000E4422000,west\n").unwrap();
+    let err =
+        fails(&["segregation", &cells, "--groups", "a,b", "--unit", "id", "--unit-areas", table.to_str().unwrap()]);
+    assert!(err.contains("row 2, column 'id': unit CRS3035RES1000mN2772000E4423000 is in none of the areas"), "{err}");
+}

@@ -1,20 +1,22 @@
 //! `urbis segregation`: segregation and concentration indices from counts per
 //! unit (grid cell or area), at one or several grid scales.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
 use serde::Serialize;
 use urbis_core::Column;
-use urbis_geo::aggregate::sum_by_key;
+use urbis_geo::aggregate::{locate, sum_by_key};
 use urbis_geo::grid::CellId;
-use urbis_io::{read_table, ColumnType, ReadOptions};
+use urbis_io::{column_names, read_table, ColumnType, ReadOptions};
 use urbis_segregation::{
     location_quotients, multi_group, single_group, validate_counts, validate_within, SegError, SingleIndices,
     SingleOptions,
 };
 
+use crate::boundaries;
 use crate::output::{emit, number};
 
 #[derive(clap::Args, Debug)]
@@ -39,6 +41,16 @@ pub struct Args {
     /// Grid sizes in metres: the cells are summed into the cells of each coarser grid.
     #[arg(long, value_delimiter = ',', value_name = "M[,M...]", requires = "unit")]
     pub scales: Vec<u32>,
+    /// Also sum the cells into areas, by the area containing each cell's centre:
+    /// nuts0..nuts3 (built-in NUTS 2024) or a GeoJSON file of polygons.
+    #[arg(long, value_name = "nuts3|FILE.geojson", requires = "unit")]
+    pub areas: Option<String>,
+    /// Property of the --areas GeoJSON features holding the area code.
+    #[arg(long, value_name = "PROP", default_value = "code")]
+    pub area_code: String,
+    /// Also sum the units into areas by a table: first column unit id, second column area code.
+    #[arg(long, value_name = "FILE", requires = "unit")]
+    pub unit_areas: Option<PathBuf>,
     /// Location quotients: one row per unit (and group) instead of the indices.
     #[arg(long)]
     pub lq: bool,
@@ -100,7 +112,37 @@ pub fn run(args: Args) -> Result<()> {
     if args.group.is_some() {
         validate_within(&counts[0], &counts[1]).map_err(|e| row_error(&file, &count_columns[0], e))?;
     }
-    let scales = units_at_scales(&file, args.unit.as_deref(), ids, counts, &args.scales)?;
+    let mut scales = units_at_scales(&file, args.unit.as_deref(), &ids, &counts, &args.scales)?;
+    if let Some(table) = &args.unit_areas {
+        let area_of = read_unit_areas(table)?;
+        let codes = ids.iter().map(|id| area_of.get(id).cloned()).collect();
+        scales.push(units_in_areas(
+            &file,
+            args.unit.as_deref(),
+            &ids,
+            &counts,
+            codes,
+            &boundaries::label(&table.display().to_string()),
+        )?);
+    }
+    if let Some(source) = &args.areas {
+        let areas = boundaries::load(source, &args.area_code, None)?;
+        let centres = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                id.parse::<CellId>().map(|c| c.centre()).map_err(|e| {
+                    anyhow!(
+                        "{file}: row {}, column '{}': {e}; --areas needs grid cell ids",
+                        i + 1,
+                        args.unit.as_deref().unwrap_or_default()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let codes = locate(&centres, &areas).into_iter().map(|a| a.map(|k| areas[k].code.clone())).collect();
+        scales.push(units_in_areas(&file, args.unit.as_deref(), &ids, &counts, codes, &boundaries::label(source))?);
+    }
     let options = SingleOptions { atkinson_b: args.atkinson_b };
     let bytes = if args.lq {
         let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
@@ -174,8 +216,8 @@ fn row_error(file: &str, column: &str, e: SegError) -> anyhow::Error {
 fn units_at_scales(
     file: &str,
     unit: Option<&str>,
-    ids: Vec<String>,
-    counts: Vec<Vec<f64>>,
+    ids: &[String],
+    counts: &[Vec<f64>],
     scales: &[u32],
 ) -> Result<Vec<Units>> {
     let cells: Option<Vec<CellId>> = ids.iter().map(|id| id.parse().ok()).collect();
@@ -184,7 +226,7 @@ fn units_at_scales(
             Some(c) if c.iter().all(|x| x.resolution == c[0].resolution) => c[0].resolution.to_string(),
             _ => "unit".to_string(),
         };
-        return Ok(vec![Units { scale, ids, counts }]);
+        return Ok(vec![Units { scale, ids: ids.to_vec(), counts: counts.to_vec() }]);
     }
     let column = unit.unwrap_or_default();
     let cells = match cells {
@@ -210,6 +252,63 @@ fn units_at_scales(
         out.push(Units { scale: scale.to_string(), ids: keys.iter().map(CellId::to_string).collect(), counts: sums });
     }
     Ok(out)
+}
+
+/// The table of `--unit-areas`: unit id (first column) → area code (second).
+fn read_unit_areas(path: &Path) -> Result<HashMap<String, String>> {
+    let file = path.display().to_string();
+    let names = column_names(path, None)?;
+    if names.len() < 2 {
+        bail!("{file}: needs two columns, unit id and area code");
+    }
+    let mut options = ReadOptions { columns: names[..2].to_vec(), ..Default::default() };
+    for n in &names[..2] {
+        options.types.insert(n.clone(), ColumnType::Text);
+    }
+    let frame = read_table(path, &options)?;
+    let (Some(Column::Text(units)), Some(Column::Text(areas))) = (frame.column(&names[0]), frame.column(&names[1]))
+    else {
+        bail!("{file}: the columns could not be read as text");
+    };
+    let mut map = HashMap::with_capacity(frame.n_rows());
+    for i in 0..frame.n_rows() {
+        match (units.get(i), areas.get(i)) {
+            (Some(u), Some(a)) => {
+                if let Some(before) = map.insert(u.to_string(), a.to_string()) {
+                    if before != a {
+                        bail!("{file}: row {}: unit {u} is in area {before} and in area {a}", i + 1);
+                    }
+                }
+            }
+            _ => bail!("{file}: row {}: the unit id or the area code is missing", i + 1),
+        }
+    }
+    Ok(map)
+}
+
+/// The units summed into areas, `codes` giving each unit's area; a unit
+/// in no area is an error naming its row.
+fn units_in_areas(
+    file: &str,
+    unit: Option<&str>,
+    ids: &[String],
+    counts: &[Vec<f64>],
+    codes: Vec<Option<String>>,
+    label: &str,
+) -> Result<Units> {
+    if let Some(i) = codes.iter().position(Option::is_none) {
+        let outside = codes.iter().filter(|c| c.is_none()).count();
+        bail!(
+            "{file}: row {}, column '{}': unit {} is in none of the areas of {label} ({outside} units are outside)",
+            i + 1,
+            unit.unwrap_or_default(),
+            ids[i]
+        );
+    }
+    let codes: Vec<String> = codes.into_iter().flatten().collect();
+    let columns: Vec<&[f64]> = counts.iter().map(Vec::as_slice).collect();
+    let (keys, sums) = sum_by_key(&codes, &columns);
+    Ok(Units { scale: label.to_string(), ids: keys, counts: sums })
 }
 
 const SINGLE_NAMES: [&str; 6] = ["dissimilarity", "isolation", "exposure", "entropy", "gini", "atkinson"];
