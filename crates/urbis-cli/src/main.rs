@@ -25,6 +25,8 @@ enum Command {
     Estimate(Box<cmd::estimate::Args>),
     /// The EU migrant-integration indicators for every group and area level, from a project configuration.
     Indicators(cmd::indicators::Args),
+    /// SVG maps: an indicator table by area (choropleth) or grid cells (shares, location quotients).
+    Map(Box<cmd::map::Args>),
     /// Residential segregation and concentration indices from counts per grid cell or area, at several scales.
     Segregation(Box<cmd::segregation::Args>),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
@@ -43,6 +45,7 @@ fn main() {
             cmd::estimate::run(*args, sub)
         }
         Command::Indicators(args) => cmd::indicators::run(args),
+        Command::Map(args) => cmd::map::run(*args),
         Command::Segregation(args) => cmd::segregation::run(*args),
         Command::Synth(args) => cmd::synth::run(*args),
     };

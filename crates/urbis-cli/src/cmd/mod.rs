@@ -2,5 +2,6 @@
 
 pub mod estimate;
 pub mod indicators;
+pub mod map;
 pub mod segregation;
 pub mod synth;

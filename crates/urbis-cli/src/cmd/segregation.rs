@@ -93,10 +93,10 @@ struct LqRow {
 }
 
 /// The units at one scale: ids and, per count column, one value per unit.
-struct Units {
-    scale: String,
-    ids: Vec<String>,
-    counts: Vec<Vec<f64>>,
+pub(crate) struct Units {
+    pub scale: String,
+    pub ids: Vec<String>,
+    pub counts: Vec<Vec<f64>>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -160,7 +160,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Reads the unit ids (row numbers when there is no unit column) and the count
 /// columns, rejecting missing, negative or non-finite counts by row and column.
-fn read_counts(
+pub(crate) fn read_counts(
     path: &Path,
     file: &str,
     unit: Option<&str>,
@@ -205,7 +205,7 @@ fn read_counts(
 }
 
 /// A count error of the library, where units are still the file's rows.
-fn row_error(file: &str, column: &str, e: SegError) -> anyhow::Error {
+pub(crate) fn row_error(file: &str, column: &str, e: SegError) -> anyhow::Error {
     match e {
         SegError::BadCount { unit, reason, .. } => anyhow!("{file}: row {}, column '{column}': {reason}", unit + 1),
         other => anyhow!("{file}: {other}"),
@@ -213,7 +213,7 @@ fn row_error(file: &str, column: &str, e: SegError) -> anyhow::Error {
 }
 
 /// The units at each requested grid scale, or the file's own units.
-fn units_at_scales(
+pub(crate) fn units_at_scales(
     file: &str,
     unit: Option<&str>,
     ids: &[String],
