@@ -7,6 +7,7 @@
 //! each unit's total: dissimilarity, isolation, exposure, Theil's entropy H,
 //! Gini and Atkinson. Multigroup indices ([`multi_group`]) take every group's
 //! counts at once. Location quotients ([`location_quotients`]) are per unit.
+//! [`bootstrap`] gives percentile intervals by resampling units.
 //! Inputs are validated (finite, non-negative, group ≤ total, a group with
 //! people in it): bad input is an error, never a panic.
 //!
@@ -20,12 +21,14 @@
 
 mod error;
 mod gini;
+mod inference;
 mod local;
 mod multi;
 mod single;
 mod sums;
 
 pub use error::{Result, SegError};
+pub use inference::{bootstrap, Interval};
 pub use local::location_quotients;
 pub use multi::{multi_group, MultiIndices};
 pub use single::{single_group, SingleIndices, SingleOptions};

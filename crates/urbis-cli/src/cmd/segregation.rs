@@ -12,9 +12,10 @@ use urbis_geo::aggregate::{locate, sum_by_key};
 use urbis_geo::grid::CellId;
 use urbis_io::{column_names, read_table, ColumnType, ReadOptions};
 use urbis_segregation::{
-    location_quotients, multi_group, single_group, validate_counts, validate_within, SegError, SingleIndices,
-    SingleOptions,
+    bootstrap, location_quotients, multi_group, single_group, validate_counts, validate_within, SegError,
+    SingleIndices, SingleOptions,
 };
+use urbis_synth::rng::Rng;
 
 use crate::boundaries;
 use crate::output::{emit, number};
@@ -54,6 +55,15 @@ pub struct Args {
     /// Location quotients: one row per unit (and group) instead of the indices.
     #[arg(long)]
     pub lq: bool,
+    /// Bootstrap intervals from this many resamples of the units (with replacement).
+    #[arg(long, value_name = "R", conflicts_with = "lq")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap resamples.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Confidence level of the bootstrap intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
     /// Atkinson's shape parameter b, in [0, 1).
     #[arg(long, default_value_t = 0.5)]
     pub atkinson_b: f64,
@@ -79,6 +89,10 @@ struct IndexRow {
     group: String,
     value: f64,
     units: usize,
+    /// Bootstrap standard error and percentile interval (missing without --bootstrap).
+    se: f64,
+    ci_low: f64,
+    ci_high: f64,
 }
 
 /// One unit's location quotient for one group at one scale.
@@ -148,10 +162,13 @@ pub fn run(args: Args) -> Result<()> {
         let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
         render(&rows, args.format)?
     } else {
+        let inference = args.bootstrap.map(|replicates| Bootstrap { replicates, seed: args.seed, level: args.level });
         let mut rows = Vec::new();
         for units in &scales {
-            index_rows(units, &count_columns, args.group.is_some(), &options, &mut rows)
-                .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?;
+            rows.extend(
+                index_rows(units, &count_columns, args.group.is_some(), &options, inference.as_ref())
+                    .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?,
+            );
         }
         render(&rows, args.format)?
     };
@@ -317,28 +334,22 @@ fn single_values(s: &SingleIndices) -> [f64; 6] {
     [s.dissimilarity, s.isolation, s.exposure, s.entropy, s.gini, s.atkinson]
 }
 
-/// The indices of one scale: two-group indices of `--group`, or the
-/// multigroup indices followed by each group's two-group indices.
-fn index_rows(
-    units: &Units,
+/// The indices of one set of counts, as (index, group, value): two-group
+/// indices of `--group`, or the multigroup indices followed by each group's
+/// two-group indices.
+fn index_values(
+    counts: &[Vec<f64>],
     names: &[String],
     two_group: bool,
     options: &SingleOptions,
-    rows: &mut Vec<IndexRow>,
-) -> std::result::Result<(), SegError> {
-    let n = units.ids.len();
-    let mut push = |index: &'static str, group: &str, value: f64| {
-        rows.push(IndexRow { index, scale: units.scale.clone(), group: group.to_string(), value, units: n })
-    };
+) -> std::result::Result<Vec<(&'static str, String, f64)>, SegError> {
+    let mut out = Vec::new();
     if two_group {
-        let s = single_group(&units.counts[0], &units.counts[1], options)?;
-        for (index, value) in SINGLE_NAMES.iter().zip(single_values(&s)) {
-            push(index, &names[0], value);
-        }
-        return Ok(());
+        let s = single_group(&counts[0], &counts[1], options)?;
+        out.extend(SINGLE_NAMES.iter().zip(single_values(&s)).map(|(i, v)| (*i, names[0].clone(), v)));
+        return Ok(out);
     }
-    let groups: Vec<(&str, &[f64])> =
-        names.iter().map(String::as_str).zip(units.counts.iter().map(Vec::as_slice)).collect();
+    let groups: Vec<(&str, &[f64])> = names.iter().map(String::as_str).zip(counts.iter().map(Vec::as_slice)).collect();
     let m = multi_group(&groups, options)?;
     for (index, value) in [
         ("multi_dissimilarity", m.dissimilarity),
@@ -352,14 +363,62 @@ fn index_rows(
         ("simpsons_concentration", m.simpsons_concentration),
         ("simpsons_interaction", m.simpsons_interaction),
     ] {
-        push(index, "", value);
+        out.push((index, String::new(), value));
     }
     for (name, s) in names.iter().zip(&m.per_group) {
-        for (index, value) in SINGLE_NAMES.iter().zip(single_values(s)) {
-            push(index, name, value);
-        }
+        out.extend(SINGLE_NAMES.iter().zip(single_values(s)).map(|(i, v)| (*i, name.clone(), v)));
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The rows of one scale, with bootstrap intervals when asked for.
+fn index_rows(
+    units: &Units,
+    names: &[String],
+    two_group: bool,
+    options: &SingleOptions,
+    inference: Option<&Bootstrap>,
+) -> std::result::Result<Vec<IndexRow>, SegError> {
+    let values = index_values(&units.counts, names, two_group, options)?;
+    let intervals = match inference {
+        None => Vec::new(),
+        Some(b) => {
+            let n = units.ids.len();
+            let columns: Vec<&[f64]> = units.counts.iter().map(Vec::as_slice).collect();
+            let draw = |r: usize| {
+                let mut rng = Rng::new(b.seed, &[r as u64]);
+                (0..n).map(|_| ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize).collect()
+            };
+            let statistic = |counts: &[Vec<f64>]| {
+                index_values(counts, names, two_group, options).map(|v| v.into_iter().map(|(_, _, x)| x).collect())
+            };
+            bootstrap(&columns, b.replicates, b.level, draw, statistic)?
+        }
+    };
+    Ok(values
+        .into_iter()
+        .enumerate()
+        .map(|(k, (index, group, value))| {
+            let ci = intervals.get(k);
+            IndexRow {
+                index,
+                scale: units.scale.clone(),
+                group,
+                value,
+                units: units.ids.len(),
+                se: ci.map_or(f64::NAN, |c| c.se),
+                ci_low: ci.map_or(f64::NAN, |c| c.low),
+                ci_high: ci.map_or(f64::NAN, |c| c.high),
+            }
+        })
+        .collect())
+}
+
+/// Bootstrap settings of the command line.
+struct Bootstrap {
+    replicates: usize,
+    seed: u64,
+    level: f64,
 }
 
 /// Location quotients of `--group`, or of every group of `--groups`, per unit and scale.
@@ -397,9 +456,18 @@ trait Record: Serialize {
 }
 
 impl Record for IndexRow {
-    const HEADER: &'static [&'static str] = &["index", "scale", "group", "value", "units"];
+    const HEADER: &'static [&'static str] = &["index", "scale", "group", "value", "units", "se", "ci_low", "ci_high"];
     fn fields(&self) -> Vec<String> {
-        vec![self.index.into(), self.scale.clone(), self.group.clone(), number(self.value), self.units.to_string()]
+        vec![
+            self.index.into(),
+            self.scale.clone(),
+            self.group.clone(),
+            number(self.value),
+            self.units.to_string(),
+            number(self.se),
+            number(self.ci_low),
+            number(self.ci_high),
+        ]
     }
 }
 
