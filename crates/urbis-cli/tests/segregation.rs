@@ -260,3 +260,19 @@ fn bootstrap_intervals_are_reproducible_and_plausible() {
     let plain = rows(&["segregation", file, "--group", "foreign_born", "--total", "total_known"]);
     assert!(plain.iter().all(|r| r["se"].is_empty() && r["ci_low"].is_empty()));
 }
+
+#[test]
+fn json_output_carries_the_same_values_with_null_for_missing() {
+    let toy = data("seg_toy.csv");
+    let run = urbis(&["segregation", toy.to_str().unwrap(), "--group", "migr", "--total", "tot", "--format", "json"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), TOY.len());
+    for (row, (index, want)) in rows.iter().zip(TOY) {
+        assert_eq!(row["index"], index);
+        assert_eq!(row["scale"], "unit");
+        assert!((row["value"].as_f64().unwrap() - want).abs() < 1e-9);
+        assert!(row["se"].is_null());
+    }
+}

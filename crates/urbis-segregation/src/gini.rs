@@ -12,14 +12,21 @@ const PARALLEL_SORT: usize = 1 << 16;
 
 /// `Σ_i Σ_j t_i t_j |p_i − p_j|` (both orders of every pair counted).
 pub(crate) fn pairwise_abs_sum(p: &[f64], t: &[f64]) -> f64 {
-    let mut pairs: Vec<(f64, f64)> = p.iter().zip(t).filter(|(_, &t)| t > 0.0).map(|(&p, &t)| (p, t)).collect();
+    pairwise_abs_sum_in(p, t, &mut Vec::new())
+}
+
+/// As [`pairwise_abs_sum`], sorting in `pairs` (a buffer reused across calls,
+/// so large inputs are not allocated and paged in again for every group).
+pub(crate) fn pairwise_abs_sum_in(p: &[f64], t: &[f64], pairs: &mut Vec<(f64, f64)>) -> f64 {
+    pairs.clear();
+    pairs.extend(p.iter().zip(t).filter(|(_, &t)| t > 0.0).map(|(&p, &t)| (p, t)));
     if pairs.len() > PARALLEL_SORT {
         pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     } else {
         pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     }
     let (mut sum_t, mut sum_tp, mut total) = (0.0, 0.0, 0.0);
-    for &(p, t) in &pairs {
+    for &(p, t) in pairs.iter() {
         total += t * (p * sum_t - sum_tp);
         sum_t += t;
         sum_tp += t * p;

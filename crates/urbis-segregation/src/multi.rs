@@ -6,7 +6,7 @@
 //! unit), `K` groups, Simpson's interaction `I = Σ_k P_k (1 − P_k)` and the
 //! diversity (entropy) `E = −Σ_k P_k ln P_k`.
 
-use crate::gini::pairwise_abs_sum;
+use crate::gini::pairwise_abs_sum_in;
 use crate::single::{indices, share, SingleIndices, SingleOptions};
 use crate::sums::sum_units;
 use crate::{validate_counts, Result, SegError};
@@ -69,15 +69,15 @@ pub fn multi_group(groups: &[(&str, &[f64])], options: &SingleOptions) -> Result
     let diversity: f64 = -big_p.iter().map(|p| p * p.ln()).sum::<f64>();
     let mut sums = [0.0; 6];
     let mut per_group = Vec::with_capacity(groups.len());
+    // Buffers reused for every group.
+    let (mut p, mut pairs) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for ((_, x), &pk) in groups.iter().zip(&big_p) {
-        let p: Vec<f64> = x.iter().zip(&t).map(|(&x, &t)| share(x, t)).collect();
-        let gini_sum = pairwise_abs_sum(&p, &t);
-        per_group.push(indices(x, &t, &p, gini_sum, options)?);
-        let [abs, sq, info] = sum_units(n, |i| {
-            let (t, p) = (t[i], p[i]);
-            let info = if p > 0.0 { t * p * (p / pk).ln() } else { 0.0 };
-            [t * (p - pk).abs(), t * (p - pk) * (p - pk), info]
-        });
+        p.clear();
+        p.extend(x.iter().zip(&t).map(|(&x, &t)| share(x, t)));
+        let gini_sum = pairwise_abs_sum_in(&p, &t, &mut pairs);
+        let (single, terms) = indices(x, &t, &p, gini_sum, options)?;
+        per_group.push(single);
+        let (abs, sq, info) = (terms.abs, terms.squares, terms.information);
         for (s, v) in sums.iter_mut().zip([abs, gini_sum, info, sq / (1.0 - pk), sq, sq / pk]) {
             *s += v;
         }

@@ -48,7 +48,7 @@ pub fn single_group(x: &[f64], t: &[f64], options: &SingleOptions) -> Result<Sin
     validate_within(x, t)?;
     let p: Vec<f64> = x.iter().zip(t).map(|(&x, &t)| share(x, t)).collect();
     let gini_sum = pairwise_abs_sum(&p, t);
-    indices(x, t, &p, gini_sum, options)
+    indices(x, t, &p, gini_sum, options).map(|(single, _)| single)
 }
 
 /// `x/t`, 0 for an empty unit.
@@ -69,14 +69,23 @@ fn entropy(p: f64) -> f64 {
     }
 }
 
-/// The indices from validated counts, the unit shares `p` and the Gini pairwise sum.
+/// Sums over units that the multigroup indices need besides the two-group
+/// ones: `Σ t_i (p_i − P)²` and `Σ t_i p_i ln(p_i / P)`.
+pub(crate) struct MultiTerms {
+    pub abs: f64,
+    pub squares: f64,
+    pub information: f64,
+}
+
+/// The indices from validated counts, the unit shares `p` and the Gini
+/// pairwise sum, in one pass over the units (with the multigroup terms).
 pub(crate) fn indices(
     x: &[f64],
     t: &[f64],
     p: &[f64],
     gini_sum: f64,
     options: &SingleOptions,
-) -> Result<SingleIndices> {
+) -> Result<(SingleIndices, MultiTerms)> {
     let b = options.atkinson_b;
     if !(0.0..1.0).contains(&b) {
         return Err(SegError::Undefined(format!("Atkinson's b must be in [0, 1), not {b}")));
@@ -89,21 +98,35 @@ pub(crate) fn indices(
     }
     let big_p = big_x / big_t;
     let big_e = entropy(big_p);
-    let [dis, iso, exp, ent, atk] = sum_units(x.len(), |i| {
+    let ln_big_p = big_p.ln();
+    // (1 − p)^(1−b) p^b, with square roots for PySAL's default b = 0.5.
+    let atkinson_term = |p: f64| if b == 0.5 { ((1.0 - p) * p).sqrt() } else { (1.0 - p).powf(1.0 - b) * p.powf(b) };
+    let [dis, iso, exp, ent, atk, squares, information] = sum_units(x.len(), |i| {
         let (x, t, p) = (x[i], t[i], p[i]);
         if t <= 0.0 {
-            return [0.0; 5];
+            return [0.0; 7];
         }
-        [t * (p - big_p).abs(), x * p, x * (1.0 - p), t * (big_e - entropy(p)), (1.0 - p).powf(1.0 - b) * p.powf(b) * t]
+        // One logarithm of p serves the entropy and the information term.
+        let (e_i, info) = if p > 0.0 && p < 1.0 {
+            let (lp, lq) = (p.ln(), (1.0 - p).ln());
+            (-p * lp - (1.0 - p) * lq, t * p * (lp - ln_big_p))
+        } else if p >= 1.0 {
+            (0.0, -t * ln_big_p)
+        } else {
+            (0.0, 0.0)
+        };
+        let d = p - big_p;
+        [t * d.abs(), x * p, x * (1.0 - p), t * (big_e - e_i), atkinson_term(p) * t, t * d * d, info]
     });
-    Ok(SingleIndices {
+    let single = SingleIndices {
         dissimilarity: dis / (2.0 * big_t * big_p * (1.0 - big_p)),
         isolation: iso / big_x,
         exposure: exp / big_x,
         entropy: ent / (big_e * big_t),
         gini: gini_sum / (2.0 * big_t * big_t * big_p * (1.0 - big_p)),
         atkinson: 1.0 - big_p / (1.0 - big_p) * (atk / (big_p * big_t)).abs().powf(1.0 / (1.0 - b)),
-    })
+    };
+    Ok((single, MultiTerms { abs: dis, squares, information }))
 }
 
 #[cfg(test)]

@@ -250,7 +250,7 @@ fn grid_map(args: &Args, unit: &str) -> Result<Drawn> {
     let (ids, counts) = read_counts(&args.file, &file, Some(unit), &[count.clone(), total.clone()])?;
     validate_within(&counts[0], &counts[1]).map_err(|e| row_error(&file, &count, e))?;
     let scales: Vec<u32> = args.scale.into_iter().collect();
-    let units = units_at_scales(&file, Some(unit), &ids, &counts, &scales)?.remove(0);
+    let units = units_at_scales(&file, Some(unit), ids, counts, &scales)?.remove(0);
     let cells = units
         .ids
         .iter()

@@ -106,11 +106,23 @@ struct LqRow {
     lq: f64,
 }
 
-/// The units at one scale: ids and, per count column, one value per unit.
+/// The units at one scale: ids (empty when the file has no unit column) and,
+/// per count column, one value per unit.
 pub(crate) struct Units {
     pub scale: String,
     pub ids: Vec<String>,
     pub counts: Vec<Vec<f64>>,
+}
+
+impl Units {
+    fn len(&self) -> usize {
+        self.counts.first().map_or(0, Vec::len)
+    }
+
+    /// The id of unit `i`: its id, or its row number.
+    fn id(&self, i: usize) -> String {
+        self.ids.get(i).cloned().unwrap_or_else(|| (i + 1).to_string())
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -126,11 +138,11 @@ pub fn run(args: Args) -> Result<()> {
     if args.group.is_some() {
         validate_within(&counts[0], &counts[1]).map_err(|e| row_error(&file, &count_columns[0], e))?;
     }
-    let mut scales = units_at_scales(&file, args.unit.as_deref(), &ids, &counts, &args.scales)?;
+    let mut area_units = Vec::new();
     if let Some(table) = &args.unit_areas {
         let area_of = read_unit_areas(table)?;
         let codes = ids.iter().map(|id| area_of.get(id).cloned()).collect();
-        scales.push(units_in_areas(
+        area_units.push(units_in_areas(
             &file,
             args.unit.as_deref(),
             &ids,
@@ -155,8 +167,10 @@ pub fn run(args: Args) -> Result<()> {
             })
             .collect::<Result<Vec<_>>>()?;
         let codes = locate(&centres, &areas).into_iter().map(|a| a.map(|k| areas[k].code.clone())).collect();
-        scales.push(units_in_areas(&file, args.unit.as_deref(), &ids, &counts, codes, &boundaries::label(source))?);
+        area_units.push(units_in_areas(&file, args.unit.as_deref(), &ids, &counts, codes, &boundaries::label(source))?);
     }
+    let mut scales = units_at_scales(&file, args.unit.as_deref(), ids, counts, &args.scales)?;
+    scales.extend(area_units);
     let options = SingleOptions { atkinson_b: args.atkinson_b };
     let bytes = if args.lq {
         let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
@@ -175,7 +189,7 @@ pub fn run(args: Args) -> Result<()> {
     emit(args.out.as_deref(), &bytes)
 }
 
-/// Reads the unit ids (row numbers when there is no unit column) and the count
+/// Reads the unit ids (none when there is no unit column) and the count
 /// columns, rejecting missing, negative or non-finite counts by row and column.
 pub(crate) fn read_counts(
     path: &Path,
@@ -197,7 +211,7 @@ pub(crate) fn read_counts(
         bail!("{file}: no rows");
     }
     let ids = match unit {
-        None => (1..=n).map(|r| r.to_string()).collect(),
+        None => Vec::new(),
         Some(u) => match frame.take(u) {
             Some(Column::Text(t)) => (0..n)
                 .map(|i| {
@@ -233,17 +247,17 @@ pub(crate) fn row_error(file: &str, column: &str, e: SegError) -> anyhow::Error 
 pub(crate) fn units_at_scales(
     file: &str,
     unit: Option<&str>,
-    ids: &[String],
-    counts: &[Vec<f64>],
+    ids: Vec<String>,
+    counts: Vec<Vec<f64>>,
     scales: &[u32],
 ) -> Result<Vec<Units>> {
-    let cells: Option<Vec<CellId>> = ids.iter().map(|id| id.parse().ok()).collect();
+    let cells: Option<Vec<CellId>> = if ids.is_empty() { None } else { ids.iter().map(|id| id.parse().ok()).collect() };
     if scales.is_empty() {
         let scale = match &cells {
             Some(c) if c.iter().all(|x| x.resolution == c[0].resolution) => c[0].resolution.to_string(),
             _ => "unit".to_string(),
         };
-        return Ok(vec![Units { scale, ids: ids.to_vec(), counts: counts.to_vec() }]);
+        return Ok(vec![Units { scale, ids, counts }]);
     }
     let column = unit.unwrap_or_default();
     let cells = match cells {
@@ -383,7 +397,7 @@ fn index_rows(
     let intervals = match inference {
         None => Vec::new(),
         Some(b) => {
-            let n = units.ids.len();
+            let n = units.len();
             let columns: Vec<&[f64]> = units.counts.iter().map(Vec::as_slice).collect();
             let draw = |r: usize| {
                 let mut rng = Rng::new(b.seed, &[r as u64]);
@@ -405,7 +419,7 @@ fn index_rows(
                 scale: units.scale.clone(),
                 group,
                 value,
-                units: units.ids.len(),
+                units: units.len(),
                 se: ci.map_or(f64::NAN, |c| c.se),
                 ci_low: ci.map_or(f64::NAN, |c| c.low),
                 ci_high: ci.map_or(f64::NAN, |c| c.high),
@@ -428,15 +442,15 @@ fn lq_rows(scales: &[Units], names: &[String], two_group: bool) -> Result<Vec<Lq
         let totals: Vec<f64> = if two_group {
             units.counts[1].clone()
         } else {
-            (0..units.ids.len()).map(|i| units.counts.iter().map(|c| c[i]).sum()).collect()
+            (0..units.len()).map(|i| units.counts.iter().map(|c| c[i]).sum()).collect()
         };
         let n_groups = if two_group { 1 } else { names.len() };
         for (name, x) in names.iter().zip(&units.counts).take(n_groups) {
             let lq =
                 location_quotients(x, &totals).map_err(|e| anyhow!("group {name} at scale {}: {e}", units.scale))?;
-            for (i, id) in units.ids.iter().enumerate() {
+            for i in 0..units.len() {
                 rows.push(LqRow {
-                    unit: id.clone(),
+                    unit: units.id(i),
                     scale: units.scale.clone(),
                     group: name.clone(),
                     count: x[i],
