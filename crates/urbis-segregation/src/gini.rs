@@ -19,11 +19,14 @@ pub(crate) fn pairwise_abs_sum(p: &[f64], t: &[f64]) -> f64 {
 /// so large inputs are not allocated and paged in again for every group).
 pub(crate) fn pairwise_abs_sum_in(p: &[f64], t: &[f64], pairs: &mut Vec<(f64, f64)>) -> f64 {
     pairs.clear();
-    pairs.extend(p.iter().zip(t).filter(|(_, &t)| t > 0.0).map(|(&p, &t)| (p, t)));
+    // Shares are finite and non-negative (`+ 0.0` turns −0 into +0), so their
+    // bit patterns sort as the numbers do, and integer keys compare fastest.
+    pairs.extend(p.iter().zip(t).filter(|(_, &t)| t > 0.0).map(|(&p, &t)| (p + 0.0, t)));
+    let key = |pair: &(f64, f64)| pair.0.to_bits();
     if pairs.len() > PARALLEL_SORT {
-        pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        pairs.par_sort_unstable_by_key(key);
     } else {
-        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        pairs.sort_unstable_by_key(key);
     }
     let (mut sum_t, mut sum_tp, mut total) = (0.0, 0.0, 0.0);
     for &(p, t) in pairs.iter() {
@@ -54,6 +57,12 @@ mod tests {
         let t = [100.0, 100.0, 100.0, 100.0, 60.0, 100.0, 3.0];
         let (a, b) = (pairwise_abs_sum(&p, &t), naive(&p, &t));
         assert!((a - b).abs() < 1e-9 * b, "{a} vs {b}");
+    }
+
+    #[test]
+    fn negative_zero_sorts_with_zero() {
+        let (p, t) = ([0.5, -0.0, 0.25], [1.0, 1.0, 1.0]);
+        assert_eq!(pairwise_abs_sum(&p, &t), naive(&p, &t));
     }
 
     #[test]
