@@ -15,10 +15,10 @@ DATA="$DIR/cells_$CELLS.parquet"
 [ -f "$DATA" ] || "$PYTHON" bench/segregation_data.py "$CELLS" "$DATA"
 for i in $(seq "$REPEAT"); do
   # All indices at the cells' own scale: 10 multigroup + 6 two-group indices for each of the 4 groups.
-  /usr/bin/time -f "urbis all indices, cells as units: %e s, max RSS %M KB" \
+  /usr/bin/time -f "urbis all indices, cells as units: %e s wall, %U s user, %S s sys, max RSS %M KB" \
     target/release/urbis segregation "$DATA" --groups g1,g2,g3,g4 --out "$DIR/urbis.csv"
   # The same from the INSPIRE ids, summed to a 2 km grid.
-  /usr/bin/time -f "urbis all indices, ids parsed and summed to 2 km: %e s, max RSS %M KB" \
+  /usr/bin/time -f "urbis all indices, ids parsed and summed to 2 km: %e s wall, %U s user, %S s sys, max RSS %M KB" \
     target/release/urbis segregation "$DATA" --groups g1,g2,g3,g4 --unit GRD_ID --scales 2000 --out "$DIR/urbis_2km.csv"
 done
 /usr/bin/time -f "pysal total: %e s, max RSS %M KB" "$PYTHON" bench/segregation_pysal.py "$DATA" "$DIR/pysal.csv"

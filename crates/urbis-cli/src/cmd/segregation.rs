@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
 use serde::Serialize;
-use urbis_core::Column;
+use urbis_core::{Column, TextColumn, MISSING_CODE};
 use urbis_geo::aggregate::{locate, sum_by_key};
 use urbis_geo::grid::CellId;
 use urbis_io::{column_names, read_table, ColumnType, ReadOptions};
@@ -213,13 +213,9 @@ pub(crate) fn read_counts(
     let ids = match unit {
         None => Vec::new(),
         Some(u) => match frame.take(u) {
-            Some(Column::Text(t)) => (0..n)
-                .map(|i| {
-                    t.get(i)
-                        .map(String::from)
-                        .ok_or_else(|| anyhow!("{file}: row {}, column '{u}': the unit id is missing", i + 1))
-                })
-                .collect::<Result<_>>()?,
+            Some(Column::Text(t)) => {
+                unit_ids(t).map_err(|row| anyhow!("{file}: row {row}, column '{u}': the unit id is missing"))?
+            }
             _ => bail!("{file}: column '{u}' could not be read as text"),
         },
     };
@@ -233,6 +229,30 @@ pub(crate) fn read_counts(
         counts.push(v);
     }
     Ok((ids, counts))
+}
+
+/// The id of every row, moving each distinct id out of the column (unit ids
+/// are mostly distinct: copying them would double the allocations); the
+/// error is the first row with a missing id.
+fn unit_ids(column: TextColumn) -> std::result::Result<Vec<String>, usize> {
+    let mut levels: Vec<Option<String>> = column.levels.into_iter().map(Some).collect();
+    let mut first_row = vec![usize::MAX; levels.len()];
+    let mut ids = Vec::with_capacity(column.codes.len());
+    for (i, &code) in column.codes.iter().enumerate() {
+        if code == MISSING_CODE {
+            return Err(i + 1);
+        }
+        let c = code as usize;
+        let id = match levels[c].take() {
+            Some(id) => {
+                first_row[c] = i;
+                id
+            }
+            None => ids.get(first_row[c]).cloned().unwrap_or_default(),
+        };
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 /// A count error of the library, where units are still the file's rows.
