@@ -127,3 +127,25 @@ fn munich_grid_map_of_location_quotients() {
     assert!(first.contains(r##"fill="#b2182b""##), "{first}");
     assert!(svg.contains("(46 of 526): 0.3834</title>"));
 }
+
+/// The built-in NUTS 2024 regions: only the countries in the table are drawn,
+/// regions without a row are "no data", and codes not in the level are noted.
+#[test]
+fn nuts_map_draws_the_countries_of_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("indicators.csv");
+    let mut text = HEADER.to_string();
+    for (geo, estimate) in [("AT11", "12"), ("AT12", "15"), ("AT13", "31"), ("AT", "17")] {
+        text.push_str(&table_row(geo, "FOR", estimate, ""));
+    }
+    std::fs::write(&table, text).unwrap();
+    let out = dir.path().join("at.svg");
+    let run = urbis(&["map", table.to_str().unwrap(), "--boundaries", "nuts2", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("note: 1 areas of") && run.stderr.contains("not drawn: AT"), "{}", run.stderr);
+    let svg = std::fs::read_to_string(&out).unwrap();
+    // Austria has nine NUTS 2 regions; six have no row.
+    assert_eq!(svg.matches("<path d=").count(), 9);
+    assert_eq!(svg.matches(r#"fill="url(#urbis-no-data)" fill-rule"#).count(), 6);
+    assert!(svg.contains("<title>Wien (AT13): 31</title>"));
+}
