@@ -149,3 +149,23 @@ fn nuts_map_draws_the_countries_of_the_table() {
     assert_eq!(svg.matches(r#"fill="url(#urbis-no-data)" fill-rule"#).count(), 6);
     assert!(svg.contains("<title>Wien (AT13): 31</title>"));
 }
+
+#[test]
+fn class_options_are_checked() {
+    let f = files();
+    let out = f.out.to_str().unwrap();
+    let base = ["map", &f.table, "--boundaries", &f.districts, "--area-code", "d", "--group", "FOR", "--out", out];
+    for (extra, message) in [
+        (&["--classes", "fixed"][..], "--classes fixed needs --limits"),
+        (&["--classes", "fixed", "--limits", "5,1"][..], "fixed limits must be finite and strictly increasing"),
+        (&["-k", "12"][..], "the number of classes must be between 2 and 9, not 12"),
+        (&["--limits", "1,2"][..], "--limits needs --classes fixed"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let run = urbis(&args);
+        assert_eq!(run.status, 1, "{args:?}");
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
+    assert!(!f.out.exists());
+}

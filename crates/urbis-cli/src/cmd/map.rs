@@ -128,6 +128,9 @@ pub fn run(args: Args) -> Result<()> {
         (Some(ClassesArg::NaturalBreaks), _) => Classes::NaturalBreaks(args.k),
         _ => Classes::Quantiles(args.k),
     };
+    if matches!(&classes, Classes::Fixed(l) if l.is_empty()) {
+        bail!("--classes fixed needs --limits X,X[,...] (inner class limits, ascending)");
+    }
     if matches!(classes, Classes::Quantiles(_) | Classes::NaturalBreaks(_)) && !args.limits.is_empty() {
         bail!("--limits needs --classes fixed");
     }
