@@ -138,15 +138,39 @@ pub fn run(args: Args) -> Result<()> {
     if args.group.is_some() {
         validate_within(&counts[0], &counts[1]).map_err(|e| row_error(&file, &count_columns[0], e))?;
     }
+    let area_units = area_partitions(&args, &file, &ids, &counts)?;
+    let mut scales = units_at_scales(&file, args.unit.as_deref(), ids, counts, &args.scales)?;
+    scales.extend(area_units);
+    let options = SingleOptions { atkinson_b: args.atkinson_b };
+    let bytes = if args.lq {
+        let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
+        render(&rows, args.format)?
+    } else {
+        let inference = args.bootstrap.map(|replicates| Bootstrap { replicates, seed: args.seed, level: args.level });
+        let mut rows = Vec::new();
+        for units in &scales {
+            rows.extend(
+                index_rows(units, &count_columns, args.group.is_some(), &options, inference.as_ref())
+                    .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?,
+            );
+        }
+        render(&rows, args.format)?
+    };
+    emit(args.out.as_deref(), &bytes)
+}
+
+/// The units summed into areas: by `--unit-areas` (a table) and by
+/// `--areas` (the polygon containing each cell's centre), in that order.
+fn area_partitions(args: &Args, file: &str, ids: &[String], counts: &[Vec<f64>]) -> Result<Vec<Units>> {
     let mut area_units = Vec::new();
     if let Some(table) = &args.unit_areas {
         let area_of = read_unit_areas(table)?;
         let codes = ids.iter().map(|id| area_of.get(id).cloned()).collect();
         area_units.push(units_in_areas(
-            &file,
+            file,
             args.unit.as_deref(),
-            &ids,
-            &counts,
+            ids,
+            counts,
             codes,
             &boundaries::label(&table.display().to_string()),
         )?);
@@ -167,26 +191,9 @@ pub fn run(args: Args) -> Result<()> {
             })
             .collect::<Result<Vec<_>>>()?;
         let codes = locate(&centres, &areas).into_iter().map(|a| a.map(|k| areas[k].code.clone())).collect();
-        area_units.push(units_in_areas(&file, args.unit.as_deref(), &ids, &counts, codes, &boundaries::label(source))?);
+        area_units.push(units_in_areas(file, args.unit.as_deref(), ids, counts, codes, &boundaries::label(source))?);
     }
-    let mut scales = units_at_scales(&file, args.unit.as_deref(), ids, counts, &args.scales)?;
-    scales.extend(area_units);
-    let options = SingleOptions { atkinson_b: args.atkinson_b };
-    let bytes = if args.lq {
-        let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
-        render(&rows, args.format)?
-    } else {
-        let inference = args.bootstrap.map(|replicates| Bootstrap { replicates, seed: args.seed, level: args.level });
-        let mut rows = Vec::new();
-        for units in &scales {
-            rows.extend(
-                index_rows(units, &count_columns, args.group.is_some(), &options, inference.as_ref())
-                    .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?,
-            );
-        }
-        render(&rows, args.format)?
-    };
-    emit(args.out.as_deref(), &bytes)
+    Ok(area_units)
 }
 
 /// Reads the unit ids (none when there is no unit column) and the count
