@@ -1,6 +1,10 @@
-//! Bootstrap intervals for any index, by resampling units with replacement
-//! (PySAL segregation's `bootstrap` approach: each replicate draws as many
-//! units as there are, with replacement, and recomputes the index).
+//! Inference for any index. [`bootstrap`]: intervals by resampling units
+//! with replacement (PySAL segregation's `bootstrap` approach: each replicate
+//! draws as many units as there are, with replacement, and recomputes the
+//! index). [`person_permutation`]: the index under the null of no
+//! segregation (PySAL's `person_permutation`: every person's group label
+//! shuffled across all persons, unit totals kept), with its mean and PySAL's
+//! two-tailed pseudo p-value `2 min(#{sim > obs}, #{sim < obs}) / m`.
 //!
 //! The interval is the percentile interval of the replicate values (quantiles
 //! `(1 − level)/2` and `(1 + level)/2`, interpolated between order statistics
@@ -60,6 +64,87 @@ pub fn bootstrap(
         .collect())
 }
 
+/// The distribution of an index under random allocation of persons.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NullTest {
+    /// Mean of the index over the permutations: its value expected without segregation.
+    pub mean: f64,
+    /// Two-tailed pseudo p-value of the observed value.
+    pub p_value: f64,
+    /// Permutations in which the index was defined.
+    pub replicates: usize,
+}
+
+/// Person permutation: the persons of all units (whole counts per group,
+/// one column per group) get their group labels shuffled, each unit keeping
+/// its size; `statistic` is recomputed for each of `replicates` permutations
+/// and compared with `observed`. `shuffle(r, labels)` must permute `labels`
+/// in place for permutation `r` (from its own random stream for reproducible
+/// results; it is called from several threads).
+pub fn person_permutation(
+    groups: &[&[f64]],
+    observed: &[f64],
+    replicates: usize,
+    shuffle: impl Fn(usize, &mut [u8]) + Sync,
+    statistic: impl Fn(&[Vec<f64>]) -> Result<Vec<f64>> + Sync,
+) -> Result<Vec<NullTest>> {
+    if replicates < 2 {
+        return Err(SegError::Undefined(format!(
+            "the permutation test needs at least 2 permutations, not {replicates}"
+        )));
+    }
+    if groups.len() > usize::from(u8::MAX) {
+        return Err(SegError::Shape(format!("at most 255 groups can be permuted, not {}", groups.len())));
+    }
+    let n = groups.first().map_or(0, |g| g.len());
+    let mut sizes = vec![0usize; n];
+    let mut labels = Vec::new();
+    for (k, g) in groups.iter().enumerate() {
+        for (i, &c) in g.iter().enumerate() {
+            if c.fract() != 0.0 || !(0.0..=4e9).contains(&c) {
+                return Err(SegError::BadCount {
+                    unit: i,
+                    what: format!("group {}", k + 1),
+                    reason: format!("{c} is not a whole number of persons, which the permutation test needs"),
+                });
+            }
+            sizes[i] += c as usize;
+            labels.extend(std::iter::repeat_n(k as u8, c as usize));
+        }
+    }
+    let values: Vec<Option<Vec<f64>>> = (0..replicates)
+        .into_par_iter()
+        .map(|r| {
+            let mut shuffled = labels.clone();
+            shuffle(r, &mut shuffled);
+            let mut counts = vec![vec![0.0; n]; groups.len()];
+            let mut next = shuffled.iter();
+            for (i, &size) in sizes.iter().enumerate() {
+                for &k in next.by_ref().take(size) {
+                    counts[usize::from(k)][i] += 1.0;
+                }
+            }
+            statistic(&counts).ok()
+        })
+        .collect();
+    Ok(observed
+        .iter()
+        .enumerate()
+        .map(|(k, &obs)| {
+            let sims: Vec<f64> =
+                values.iter().flatten().filter_map(|v| v.get(k).copied()).filter(|x| x.is_finite()).collect();
+            let m = sims.len();
+            let above = sims.iter().filter(|&&s| s > obs).count();
+            let below = sims.iter().filter(|&&s| s < obs).count();
+            NullTest {
+                mean: if m > 0 { sims.iter().sum::<f64>() / m as f64 } else { f64::NAN },
+                p_value: if m > 0 { 2.0 * above.min(below) as f64 / m as f64 } else { f64::NAN },
+                replicates: m,
+            }
+        })
+        .collect())
+}
+
 fn summarise(v: &mut [f64], level: f64) -> Interval {
     let m = v.len();
     if m < 2 {
@@ -104,6 +189,30 @@ mod tests {
         let d = single_group(&[0.0, 5.0, 5.0], &[10.0, 10.0, 10.0], &SingleOptions::default()).unwrap().dissimilarity;
         assert_eq!(ci[0].replicates, 5);
         assert!((ci[0].low - d).abs() < 1e-15 && (ci[0].high - d).abs() < 1e-15);
+    }
+
+    /// A shuffle that reverses the labels: deterministic, so the permuted
+    /// counts can be worked out by hand.
+    fn reverse(_: usize, labels: &mut [u8]) {
+        labels.reverse();
+    }
+
+    #[test]
+    fn permutation_reallocates_persons_keeping_unit_sizes() {
+        // Persons: group 0 ×3 (unit 0), group 1 ×1 (unit 1); labels [0,0,0,1]
+        // reversed to [1,0,0,0]: unit 0 (3 persons) gets 1,0,0 and unit 1 gets 0.
+        let (a, b) = ([3.0, 0.0], [0.0, 1.0]);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let stat = |c: &[Vec<f64>]| {
+            seen.lock().unwrap().push(c.to_vec());
+            Ok(vec![c[0][0]])
+        };
+        let test = person_permutation(&[&a, &b], &[3.0], 2, reverse, stat).unwrap();
+        assert_eq!(seen.lock().unwrap()[0], vec![vec![2.0, 1.0], vec![1.0, 0.0]]);
+        assert_eq!(test[0], NullTest { mean: 2.0, p_value: 0.0, replicates: 2 });
+        let test = person_permutation(&[&a, &b], &[2.0], 2, reverse, |c: &[Vec<f64>]| Ok(vec![c[0][0]])).unwrap();
+        assert_eq!(test[0].p_value, 0.0, "ties count on neither side");
+        assert!(person_permutation(&[&[1.5], &[1.0]], &[0.0], 2, reverse, |_| Ok(vec![0.0])).is_err());
     }
 
     #[test]

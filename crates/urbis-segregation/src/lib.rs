@@ -7,7 +7,8 @@
 //! each unit's total: dissimilarity, isolation, exposure, Theil's entropy H,
 //! Gini and Atkinson. Multigroup indices ([`multi_group`]) take every group's
 //! counts at once. Location quotients ([`location_quotients`]) are per unit.
-//! [`bootstrap`] gives percentile intervals by resampling units.
+//! [`bootstrap`] gives percentile intervals by resampling units and
+//! [`person_permutation`] the indices' distribution without segregation.
 //! Inputs are validated (finite, non-negative, group ≤ total, a group with
 //! people in it): bad input is an error, never a panic.
 //!
@@ -28,7 +29,7 @@ mod single;
 mod sums;
 
 pub use error::{Result, SegError};
-pub use inference::{bootstrap, Interval};
+pub use inference::{bootstrap, person_permutation, Interval, NullTest};
 pub use local::location_quotients;
 pub use multi::{multi_group, MultiIndices};
 pub use single::{single_group, SingleIndices, SingleOptions};

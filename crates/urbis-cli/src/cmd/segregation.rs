@@ -12,8 +12,8 @@ use urbis_geo::aggregate::{locate, sum_by_key};
 use urbis_geo::grid::CellId;
 use urbis_io::{column_names, read_table, ColumnType, ReadOptions};
 use urbis_segregation::{
-    bootstrap, location_quotients, multi_group, single_group, validate_counts, validate_within, SegError,
-    SingleIndices, SingleOptions,
+    bootstrap, location_quotients, multi_group, person_permutation, single_group, validate_counts, validate_within,
+    SegError, SingleIndices, SingleOptions,
 };
 use urbis_synth::rng::Rng;
 
@@ -58,7 +58,11 @@ pub struct Args {
     /// Bootstrap intervals from this many resamples of the units (with replacement).
     #[arg(long, value_name = "R", conflicts_with = "lq")]
     pub bootstrap: Option<usize>,
-    /// Seed of the bootstrap resamples.
+    /// Person permutation test with this many permutations: each index's mean
+    /// without segregation and a two-tailed pseudo p-value (counts must be whole).
+    #[arg(long, value_name = "R", conflicts_with = "lq")]
+    pub permutations: Option<usize>,
+    /// Seed of the bootstrap resamples and permutations.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Confidence level of the bootstrap intervals.
@@ -93,6 +97,9 @@ struct IndexRow {
     se: f64,
     ci_low: f64,
     ci_high: f64,
+    /// Person permutation: mean without segregation and p-value (missing without --permutations).
+    null_mean: f64,
+    p_value: f64,
 }
 
 /// One unit's location quotient for one group at one scale.
@@ -146,11 +153,16 @@ pub fn run(args: Args) -> Result<()> {
         let rows = lq_rows(&scales, &count_columns, args.group.is_some())?;
         render(&rows, args.format)?
     } else {
-        let inference = args.bootstrap.map(|replicates| Bootstrap { replicates, seed: args.seed, level: args.level });
+        let inference = Inference {
+            bootstrap: args.bootstrap,
+            permutations: args.permutations,
+            seed: args.seed,
+            level: args.level,
+        };
         let mut rows = Vec::new();
         for units in &scales {
             rows.extend(
-                index_rows(units, &count_columns, args.group.is_some(), &options, inference.as_ref())
+                index_rows(units, &count_columns, args.group.is_some(), &options, &inference)
                     .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?,
             );
         }
@@ -418,22 +430,51 @@ fn index_rows(
     names: &[String],
     two_group: bool,
     options: &SingleOptions,
-    inference: Option<&Bootstrap>,
+    inference: &Inference,
 ) -> std::result::Result<Vec<IndexRow>, SegError> {
     let values = index_values(&units.counts, names, two_group, options)?;
-    let intervals = match inference {
+    let statistic = |counts: &[Vec<f64>]| {
+        index_values(counts, names, two_group, options).map(|v| v.into_iter().map(|(_, _, x)| x).collect())
+    };
+    let intervals = match inference.bootstrap {
         None => Vec::new(),
-        Some(b) => {
+        Some(replicates) => {
             let n = units.len();
             let columns: Vec<&[f64]> = units.counts.iter().map(Vec::as_slice).collect();
             let draw = |r: usize| {
-                let mut rng = Rng::new(b.seed, &[r as u64]);
-                (0..n).map(|_| ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize).collect()
+                let mut rng = Rng::new(inference.seed, &[1, r as u64]);
+                (0..n).map(|_| uniform_below(&mut rng, n)).collect()
             };
-            let statistic = |counts: &[Vec<f64>]| {
-                index_values(counts, names, two_group, options).map(|v| v.into_iter().map(|(_, _, x)| x).collect())
+            bootstrap(&columns, replicates, inference.level, draw, statistic)?
+        }
+    };
+    let nulls = match inference.permutations {
+        None => Vec::new(),
+        Some(replicates) => {
+            // Persons are permuted by group: for --group/--total, the group and the rest.
+            let rest: Vec<f64>;
+            let groups: Vec<&[f64]> = if two_group {
+                rest = units.counts[1].iter().zip(&units.counts[0]).map(|(t, x)| t - x).collect();
+                vec![&units.counts[0], &rest]
+            } else {
+                units.counts.iter().map(Vec::as_slice).collect()
             };
-            bootstrap(&columns, b.replicates, b.level, draw, statistic)?
+            let shuffle = |r: usize, labels: &mut [u8]| {
+                let mut rng = Rng::new(inference.seed, &[2, r as u64]);
+                for i in (1..labels.len()).rev() {
+                    labels.swap(i, uniform_below(&mut rng, i + 1));
+                }
+            };
+            let observed: Vec<f64> = values.iter().map(|(_, _, v)| *v).collect();
+            let by_group = |counts: &[Vec<f64>]| {
+                if two_group {
+                    let total: Vec<f64> = counts[0].iter().zip(&counts[1]).map(|(x, y)| x + y).collect();
+                    statistic(&[counts[0].clone(), total])
+                } else {
+                    statistic(counts)
+                }
+            };
+            person_permutation(&groups, &observed, replicates, shuffle, by_group)?
         }
     };
     Ok(values
@@ -441,6 +482,7 @@ fn index_rows(
         .enumerate()
         .map(|(k, (index, group, value))| {
             let ci = intervals.get(k);
+            let null = nulls.get(k);
             IndexRow {
                 index,
                 scale: units.scale.clone(),
@@ -450,16 +492,24 @@ fn index_rows(
                 se: ci.map_or(f64::NAN, |c| c.se),
                 ci_low: ci.map_or(f64::NAN, |c| c.low),
                 ci_high: ci.map_or(f64::NAN, |c| c.high),
+                null_mean: null.map_or(f64::NAN, |t| t.mean),
+                p_value: null.map_or(f64::NAN, |t| t.p_value),
             }
         })
         .collect())
 }
 
-/// Bootstrap settings of the command line.
-struct Bootstrap {
-    replicates: usize,
+/// Inference asked for on the command line.
+struct Inference {
+    bootstrap: Option<usize>,
+    permutations: Option<usize>,
     seed: u64,
     level: f64,
+}
+
+/// A uniform draw from `0..n` (Lemire's multiply-shift).
+fn uniform_below(rng: &mut Rng, n: usize) -> usize {
+    ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize
 }
 
 /// Location quotients of `--group`, or of every group of `--groups`, per unit and scale.
@@ -497,7 +547,8 @@ trait Record: Serialize {
 }
 
 impl Record for IndexRow {
-    const HEADER: &'static [&'static str] = &["index", "scale", "group", "value", "units", "se", "ci_low", "ci_high"];
+    const HEADER: &'static [&'static str] =
+        &["index", "scale", "group", "value", "units", "se", "ci_low", "ci_high", "null_mean", "p_value"];
     fn fields(&self) -> Vec<String> {
         vec![
             self.index.into(),
@@ -508,6 +559,8 @@ impl Record for IndexRow {
             number(self.se),
             number(self.ci_low),
             number(self.ci_high),
+            number(self.null_mean),
+            number(self.p_value),
         ]
     }
 }
