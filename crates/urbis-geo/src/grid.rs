@@ -25,8 +25,10 @@ pub struct CellId {
 impl CellId {
     /// The cell of the grid of side `scale` metres containing this cell;
     /// `scale` must be a multiple of the cell's resolution.
+    // `%` rather than `is_multiple_of`, which needs Rust 1.87 (the workspace declares 1.85).
+    #[allow(clippy::manual_is_multiple_of)]
     pub fn coarsen(&self, scale: u32) -> Result<CellId> {
-        if scale == 0 || !scale.is_multiple_of(self.resolution) {
+        if scale == 0 || scale % self.resolution != 0 {
             return Err(GeoError::Scale(format!(
                 "a {scale} m grid cannot be built from {} m cells: the scale must be a multiple of the cell size",
                 self.resolution
