@@ -2,6 +2,7 @@
 //! file only parses arguments and turns the outcome into an exit code:
 //! 0 success, 1 bad input or failed estimation, 2 bad usage.
 
+mod boundaries;
 mod cmd;
 mod output;
 
@@ -26,6 +27,10 @@ enum Command {
     Indicators(cmd::indicators::Args),
     /// Runs a configuration without writing anything and prints the publication review (flags, suppressions, reasons).
     Check(cmd::check::Args),
+    /// SVG maps: an indicator table by area (choropleth) or grid cells (shares, location quotients).
+    Map(Box<cmd::map::Args>),
+    /// Residential segregation and concentration indices from counts per grid cell or area, at several scales.
+    Segregation(Box<cmd::segregation::Args>),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
     Synth(Box<cmd::synth::Args>),
 }
@@ -43,6 +48,8 @@ fn main() {
         }
         Command::Indicators(args) => cmd::indicators::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::Map(args) => cmd::map::run(*args),
+        Command::Segregation(args) => cmd::segregation::run(*args),
         Command::Synth(args) => cmd::synth::run(*args),
     };
     if let Err(e) = outcome {

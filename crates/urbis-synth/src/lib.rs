@@ -111,7 +111,7 @@
 mod area;
 mod model;
 mod plan;
-mod rng;
+pub mod rng;
 #[cfg(test)]
 mod tests;
 mod write;

@@ -3,4 +3,6 @@
 pub mod check;
 pub mod estimate;
 pub mod indicators;
+pub mod map;
+pub mod segregation;
 pub mod synth;
