@@ -271,21 +271,21 @@ fn sdmx_csv_header_rows_and_suppression() {
     assert_eq!(
         lines[0],
         "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,GEO,GEO_LEVEL,TIME_PERIOD,BREAKDOWN,GROUP,MEASURE,UNIT_MEASURE,\
-         OBS_VALUE,OBS_FLAG,CONF_STATUS,SE,CI_LOW,CI_HIGH,N_OBS,METHOD,DEFINITION"
+         OBS_VALUE,OBS_FLAG,CONF_STATUS,SE,CI_LOW,CI_HIGH,N_OBS,METHOD,DEFINITION,SIGNIFICANT"
     );
     assert_eq!(
         lines[2],
-        "dataflow,URBIS:MIGR_INTEGRATION(1.0),I,emp_rate,AT130,city,2023,c_birth,FOR,value,PC,61.5,u,F,1.25,59,64,412,direct,c_birth_v1"
+        "dataflow,URBIS:MIGR_INTEGRATION(1.0),I,emp_rate,AT130,city,2023,c_birth,FOR,value,PC,61.5,u,F,1.25,59,64,412,direct,c_birth_v1,"
     );
     // Suppressed (C, NaN estimate): empty OBS_VALUE, never 0.
     assert_eq!(
         lines[4],
-        "dataflow,URBIS:MIGR_INTEGRATION(1.0),I,emp_rate,AT130,city,2022,c_birth,FOR,value,PC,,u,C,,,,9,direct,c_birth_v1"
+        "dataflow,URBIS:MIGR_INTEGRATION(1.0),I,emp_rate,AT130,city,2022,c_birth,FOR,value,PC,,u,C,,,,9,direct,c_birth_v1,"
     );
     // Not for publication (N) although estimated: value and interval withheld.
     assert_eq!(
         lines[rows.len()],
-        "dataflow,URBIS:MIGR_INTEGRATION(1.0),I,arop,AT130,city,2023,c_birth,FOR,value,PC,,,N,,,,412,direct,c_birth_v1"
+        "dataflow,URBIS:MIGR_INTEGRATION(1.0),I,arop,AT130,city,2023,c_birth,FOR,value,PC,,,N,,,,412,direct,c_birth_v1,"
     );
     assert_eq!(lines.len(), rows.len() + 2, "CRLF after every record");
     assert!(text.contains("\"odd, \"\"quoted\"\"\nvalue\""), "{text}");
@@ -295,4 +295,16 @@ fn sdmx_csv_header_rows_and_suppression() {
 fn sdmx_csv_rejects_a_malformed_dataflow() {
     let err = tables::sdmx::render(&sample(), "MIGR_INTEGRATION").unwrap_err().to_string();
     assert!(err.contains("cannot render SDMX-CSV") && err.contains("AGENCY:ID(VERSION)"), "{err}");
+}
+
+#[test]
+fn sdmx_csv_says_whether_a_gap_is_significant_only_when_published() {
+    let mut gap = row("emp_rate", "AT130", "2023", "FOR", Measure::GapDifference, -7.5, "F");
+    gap.significant = Some(true);
+    let mut hidden = row("emp_rate", "AT130", "2022", "FOR", Measure::GapDifference, -7.5, "C");
+    hidden.significant = Some(false);
+    let text = String::from_utf8(tables::sdmx::render(&[gap, hidden], "URBIS:MIGR_INTEGRATION(1.0)").unwrap()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert!(lines[1].ends_with(",true"), "{}", lines[1]);
+    assert!(lines[2].ends_with(','), "{}", lines[2]);
 }

@@ -6,7 +6,8 @@
 //! the dimensions `INDICATOR`, `GEO`, `GEO_LEVEL`, `TIME_PERIOD`, `BREAKDOWN`,
 //! `GROUP`, `MEASURE`, `UNIT_MEASURE`; the measure `OBS_VALUE`; the attributes
 //! `OBS_FLAG`, `CONF_STATUS`, `SE`, `CI_LOW`, `CI_HIGH`, `N_OBS`, `METHOD`,
-//! `DEFINITION`. Codes are written as in the tidy table (`MEASURE` as
+//! `DEFINITION`, `SIGNIFICANT` (gaps: `true`/`false` at the run's confidence
+//! level, empty otherwise or when not published). Codes are written as in the tidy table (`MEASURE` as
 //! `value`, `gap_diff`, `gap_ratio`), numbers in shortest round-trip form
 //! with `.` as decimal separator. Comma-separated, CRLF line ends (RFC 4180).
 //!
@@ -20,7 +21,7 @@ use super::{is_published, number, render_error};
 use crate::error::Result;
 
 /// The header row of the message.
-pub const HEADER: [&str; 20] = [
+pub const HEADER: [&str; 21] = [
     "STRUCTURE",
     "STRUCTURE_ID",
     "ACTION",
@@ -41,6 +42,7 @@ pub const HEADER: [&str; 20] = [
     "N_OBS",
     "METHOD",
     "DEFINITION",
+    "SIGNIFICANT",
 ];
 
 const FORMAT: &str = "SDMX-CSV";
@@ -73,6 +75,11 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
             &numbers[4],
             &r.method,
             &r.definition,
+            match r.significant.filter(|_| published) {
+                Some(true) => "true",
+                Some(false) => "false",
+                None => "",
+            },
         ]);
         w.write_record(record).map_err(|e| render_error(FORMAT, e))?;
     }
