@@ -38,6 +38,8 @@ fn publish(publication: &str) -> (tempfile::TempDir, Vec<IndicatorRow>) {
         "--quiet",
     ]);
     assert_eq!(run.status, 0, "{}", run.stderr);
+    // Every configuration here makes confidential cells, which are not yet protected.
+    assert!(run.stderr.contains("not protected by secondary suppression"), "{}", run.stderr);
     let rows = urbis_io::tables::csv::parse(&std::fs::read(out.join("indicators.csv")).unwrap()).unwrap();
     (dir, rows)
 }

@@ -88,6 +88,13 @@ pub fn run(args: Args) -> Result<()> {
     for note in run.report.unknown_codes.iter().chain(&run.report.hierarchy).chain(&run.report.skipped) {
         eprintln!("note: {note}");
     }
+    if run.review.unprotected > 0 {
+        eprintln!(
+            "warning: {} confidential values are not protected by secondary suppression (not implemented yet); \
+             see review.txt before release",
+            run.review.unprotected
+        );
+    }
     if !args.quiet {
         eprintln!("{} figures written to {}", run.rows.len(), args.out.display());
     }
