@@ -38,6 +38,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Pretty-printed JSON ending with a newline, as every JSON output is written.
+pub fn json(value: &impl serde::Serialize) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 /// A number as text for CSV: shortest round-trip form, empty when missing.
 pub fn number(x: f64) -> String {
     if x.is_finite() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::indicators::load_and_run;
+use super::indicators::{load_and_run, notes};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,12 +23,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let (_, run) = load_and_run(&args.config, args.quiet)?;
     let out = if args.json {
-        let mut bytes = serde_json::to_vec_pretty(&run.review)?;
-        bytes.push(b'\n');
-        bytes
+        crate::output::json(&run.review)?
     } else {
         let mut text = run.review.to_text();
-        for note in run.report.unknown_codes.iter().chain(&run.report.hierarchy).chain(&run.report.skipped) {
+        for note in notes(&run) {
             text.push_str(&format!("note: {note}\n"));
         }
         text.into_bytes()

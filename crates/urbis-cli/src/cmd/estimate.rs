@@ -418,7 +418,5 @@ fn to_json(rows: &[Row], by: &[String], design: &DesignSummary, options: &Option
             estimate: &r.estimate,
         })
         .collect();
-    let mut bytes = serde_json::to_vec_pretty(&JsonOutput { design, options, results })?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    crate::output::json(&JsonOutput { design, options, results })
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use urbis_indicators::pipeline::{self, Metadata, Report, Run};
 use urbis_io::tables;
 
-use crate::output::write_atomic;
+use crate::output::{json, write_atomic};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -40,6 +40,12 @@ pub fn load_and_run(config_path: &Path, quiet: bool) -> Result<(urbis_indicators
     let run = pipeline::run(&config, &source, base, &progress).map_err(|e| anyhow!("{name}: {e}"))?;
     bar.finish_and_clear();
     Ok((config, run))
+}
+
+/// The run's notes for the statistician: unmapped codes, hierarchy
+/// inconsistencies, indicators skipped.
+pub fn notes(run: &Run) -> impl Iterator<Item = &String> {
+    run.report.unknown_codes.iter().chain(&run.report.hierarchy).chain(&run.report.skipped)
 }
 
 #[derive(Serialize)]
@@ -74,26 +80,18 @@ pub fn run(args: Args) -> Result<()> {
             other => return Err(anyhow!("unknown output format {other}")),
         }
     }
-    let mut metadata = serde_json::to_vec_pretty(&MetadataFile { metadata: &run.metadata, report: &run.report })?;
-    metadata.push(b'\n');
-    files.push(("metadata.json", metadata));
+    files.push(("metadata.json", json(&MetadataFile { metadata: &run.metadata, report: &run.report })?));
     files.push(("review.txt", run.review.to_text().into_bytes()));
-    let mut review = serde_json::to_vec_pretty(&run.review)?;
-    review.push(b'\n');
-    files.push(("review.json", review));
+    files.push(("review.json", json(&run.review)?));
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     for (name, bytes) in &files {
         write_atomic(&args.out.join(name), bytes)?;
     }
-    for note in run.report.unknown_codes.iter().chain(&run.report.hierarchy).chain(&run.report.skipped) {
+    for note in notes(&run) {
         eprintln!("note: {note}");
     }
-    if run.review.unprotected > 0 {
-        eprintln!(
-            "warning: {} confidential values are not protected by secondary suppression (not implemented yet); \
-             see review.txt before release",
-            run.review.unprotected
-        );
+    if let Some(warning) = run.review.warning() {
+        eprintln!("warning: {warning} (see review.txt)");
     }
     if !args.quiet {
         eprintln!("{} figures written to {}", run.rows.len(), args.out.display());

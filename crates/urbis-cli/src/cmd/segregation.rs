@@ -583,11 +583,7 @@ impl Record for LqRow {
 /// (missing as null).
 fn render<T: Record>(rows: &[T], format: Format) -> Result<Vec<u8>> {
     match format {
-        Format::Json => {
-            let mut bytes = serde_json::to_vec_pretty(rows)?;
-            bytes.push(b'\n');
-            Ok(bytes)
-        }
+        Format::Json => crate::output::json(&rows),
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
             out.write_record(T::HEADER)?;

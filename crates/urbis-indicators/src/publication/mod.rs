@@ -68,18 +68,25 @@ pub struct Review {
 }
 
 impl Review {
+    /// What the statistician must do before release, if anything.
+    pub fn warning(&self) -> Option<String> {
+        (self.unprotected > 0).then(|| {
+            format!(
+                "{} confidential values are not protected by secondary suppression (not implemented yet); \
+                 check that they cannot be recovered from published totals before release",
+                self.unprotected
+            )
+        })
+    }
+
     /// The review as text: counts, then one line per figure.
     pub fn to_text(&self) -> String {
         let mut out = String::from("Publication review\n\n");
         for (what, n) in &self.counts {
             out.push_str(&format!("{what:>14}: {n}\n"));
         }
-        if self.unprotected > 0 {
-            out.push_str(&format!(
-                "\nwarning: {} confidential values are not protected by secondary suppression (not implemented \
-                 yet); check that they cannot be recovered from published totals before release\n",
-                self.unprotected
-            ));
+        if let Some(warning) = self.warning() {
+            out.push_str(&format!("\nwarning: {warning}\n"));
         }
         if !self.entries.is_empty() {
             out.push_str("\nindicator\ttime\tgeo_level\tgeo\tbreakdown\tgroup\tmeasure\taction\treason\n");

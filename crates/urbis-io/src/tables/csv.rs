@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use urbis_core::{IndicatorRow, Measure};
 
-use super::{number, render_error, COLUMNS};
+use super::{count, number, render_error, COLUMNS};
 use crate::error::{IoError, Result};
 
 /// The name used in errors by [`parse`].
@@ -26,13 +26,7 @@ pub fn render(rows: &[IndicatorRow]) -> Result<Vec<u8>> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(COLUMNS).map_err(|e| render_error("CSV", e))?;
     for r in rows {
-        let numbers = [
-            number(r.estimate),
-            number(r.se),
-            number(r.ci_low),
-            number(r.ci_high),
-            r.n.map(|n| n.to_string()).unwrap_or_default(),
-        ];
+        let numbers = [number(r.estimate), number(r.se), number(r.ci_low), number(r.ci_high), count(r.n)];
         let significant = match r.significant {
             Some(true) => "true",
             Some(false) => "false",

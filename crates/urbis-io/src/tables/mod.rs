@@ -71,6 +71,11 @@ pub(crate) fn number(x: f64) -> String {
     }
 }
 
+/// A count as text; `None` (confidential) as the empty string.
+pub(crate) fn count(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
 /// Whether a figure may be disseminated: a finite estimate whose confidentiality
 /// status is `F` (free) or not given.
 pub(crate) fn is_published(row: &IndicatorRow) -> bool {

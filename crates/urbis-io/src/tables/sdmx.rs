@@ -17,7 +17,7 @@
 
 use urbis_core::IndicatorRow;
 
-use super::{is_published, number, render_error};
+use super::{count, is_published, number, render_error};
 use crate::error::Result;
 
 /// The header row of the message.
@@ -56,13 +56,7 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
     for r in rows {
         let published = is_published(r);
         let shown = |x: f64| if published && x.is_finite() { number(x) } else { String::new() };
-        let numbers = [
-            shown(r.estimate),
-            shown(r.se),
-            shown(r.ci_low),
-            shown(r.ci_high),
-            r.n.map(|n| n.to_string()).unwrap_or_default(),
-        ];
+        let numbers = [shown(r.estimate), shown(r.se), shown(r.ci_low), shown(r.ci_high), count(r.n)];
         let mut record: Vec<&str> = vec!["dataflow", dataflow, "I"];
         record.extend(super::dimensions(r));
         record.extend([
