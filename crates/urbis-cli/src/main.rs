@@ -5,6 +5,7 @@
 mod boundaries;
 mod cmd;
 mod output;
+mod store;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -31,6 +32,8 @@ enum Command {
     Map(Box<cmd::map::Args>),
     /// Residential segregation and concentration indices from counts per grid cell or area, at several scales.
     Segregation(Box<cmd::segregation::Args>),
+    /// The dashboard and API over a store (`--db FILE`) or the built-in demo (`--demo`).
+    Serve(cmd::serve::Args),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
     Synth(Box<cmd::synth::Args>),
 }
@@ -51,6 +54,7 @@ fn main() {
         Command::Map(args) => cmd::map::run(*args),
         Command::Segregation(args) => cmd::segregation::run(*args),
         Command::Synth(args) => cmd::synth::run(*args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     if let Err(e) = outcome {
         if is_broken_pipe(&e) {

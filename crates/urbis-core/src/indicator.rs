@@ -23,6 +23,11 @@ impl Measure {
             Measure::GapRatio => "gap_ratio",
         }
     }
+
+    /// The measure of a code written by [`Measure::code`].
+    pub fn parse(code: &str) -> Option<Measure> {
+        [Measure::Value, Measure::GapDifference, Measure::GapRatio].into_iter().find(|m| m.code() == code)
+    }
 }
 
 /// One row of the indicator table (`indicators.csv`).

@@ -126,6 +126,39 @@ impl Hierarchy {
     }
 }
 
+/// An area of the hierarchy, its level and the area containing it at the
+/// next level up (none at the top level and for classifications such as the
+/// degree of urbanisation).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct AreaLink {
+    pub code: String,
+    pub level: String,
+    pub parent: Option<String>,
+}
+
+impl Hierarchy {
+    /// Every area of every level once, with its parent, sorted by level then code.
+    pub fn links(&self) -> Vec<AreaLink> {
+        let mut seen = std::collections::BTreeSet::new();
+        for codes in self.parents.values() {
+            for (k, code) in codes.iter().enumerate() {
+                if code.is_empty() {
+                    continue;
+                }
+                let parent = (!is_classification(&self.levels[k]))
+                    .then(|| {
+                        (k + 1..codes.len())
+                            .find(|&j| !is_classification(&self.levels[j]) && !codes[j].is_empty())
+                            .map(|j| codes[j].clone())
+                    })
+                    .flatten();
+                seen.insert((k, code.clone(), parent));
+            }
+        }
+        seen.into_iter().map(|(k, code, parent)| AreaLink { code, level: self.levels[k].clone(), parent }).collect()
+    }
+}
+
 /// Levels that classify areas rather than contain them (degree of urbanisation).
 fn is_classification(level: &str) -> bool {
     level.eq_ignore_ascii_case("degurba")

@@ -67,6 +67,8 @@ pub struct Run {
     /// What the publication rules flagged or suppressed, and why.
     pub review: crate::publication::Review,
     pub metadata: Metadata,
+    /// Every area of the hierarchy with its parent (for the store and the dashboard).
+    pub areas: Vec<crate::geography::AreaLink>,
 }
 
 /// Metadata file content: indicators, concepts and sources used.
@@ -206,7 +208,7 @@ pub fn run(
     let clock = std::time::Instant::now();
     let review = crate::publication::apply(&mut rows, &metadata.indicators, &rules);
     report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
-    Ok(Run { rows, report, review, metadata })
+    Ok(Run { rows, report, review, metadata, areas: hierarchy.links() })
 }
 
 /// An indicator to compute, and where the configuration asked for it.

@@ -26,7 +26,31 @@
 
 pub mod classify;
 pub mod palette;
+pub mod shapes;
 pub mod svg;
+
+/// Classifies the shapes' values, colours them and draws the map: the one
+/// way every urbis map (command line, dashboard) is made.
+pub fn draw(
+    shapes: &[svg::Shape],
+    classes: &classify::Classes,
+    palette: palette::Palette,
+    title: String,
+    description: String,
+    legend_title: String,
+) -> Result<String, MapError> {
+    let values: Vec<f64> = shapes.iter().filter_map(|s| s.value).collect();
+    let limits = classify::breaks(&values, classes)?;
+    let map = svg::Map {
+        title,
+        description,
+        legend_title,
+        shapes,
+        colours: palette::colours(palette, limits.len() + 1),
+        breaks: limits,
+    };
+    Ok(svg::render(&map))
+}
 
 /// Errors of map making.
 #[derive(Debug, thiserror::Error, PartialEq)]

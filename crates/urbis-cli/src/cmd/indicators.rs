@@ -15,8 +15,11 @@ pub struct Args {
     /// Project configuration (TOML, see docs/config.md).
     pub config: PathBuf,
     /// Folder for indicators.csv, the formats the configuration asks for, metadata.json (with the run report) and the publication review (review.txt, review.json).
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "store")]
+    pub out: Option<PathBuf>,
+    /// Also write the run into this urbis store (SQLite; created if needed), in one transaction.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -83,9 +86,19 @@ pub fn run(args: Args) -> Result<()> {
     files.push(("metadata.json", json(&MetadataFile { metadata: &run.metadata, report: &run.report })?));
     files.push(("review.txt", run.review.to_text().into_bytes()));
     files.push(("review.json", json(&run.review)?));
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    for (name, bytes) in &files {
-        write_atomic(&args.out.join(name), bytes)?;
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        for (name, bytes) in &files {
+            write_atomic(&out.join(name), bytes)?;
+        }
+    }
+    if let Some(store) = &args.store {
+        let text =
+            std::fs::read_to_string(&args.config).with_context(|| format!("cannot read {}", args.config.display()))?;
+        let id = crate::store::write_run(store, &text, &run)?;
+        if !args.quiet {
+            eprintln!("run {id} written to the store {}", store.display());
+        }
     }
     for note in notes(&run) {
         eprintln!("note: {note}");
@@ -93,8 +106,8 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(warning) = run.review.warning() {
         eprintln!("warning: {warning} (see review.txt)");
     }
-    if !args.quiet {
-        eprintln!("{} figures written to {}", run.rows.len(), args.out.display());
+    if let (false, Some(out)) = (args.quiet, &args.out) {
+        eprintln!("{} figures written to {}", run.rows.len(), out.display());
     }
     Ok(())
 }
@@ -102,17 +115,6 @@ pub fn run(args: Args) -> Result<()> {
 /// Today's date (UTC) as YYYY-MM-DD.
 fn today() -> String {
     let days =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0)
-            as i64;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0);
+    crate::output::civil_date(days)
 }

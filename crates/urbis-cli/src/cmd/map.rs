@@ -9,9 +9,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::ValueEnum;
 use urbis_core::IndicatorRow;
 use urbis_geo::grid::CellId;
-use urbis_map::classify::{breaks, Classes};
-use urbis_map::palette::{colours, Palette};
-use urbis_map::svg::{render, Map, Shape};
+use urbis_map::classify::Classes;
+use urbis_map::draw;
+use urbis_map::palette::Palette;
+use urbis_map::shapes::{area_shapes, cell_shape, AreaValue};
+use urbis_map::svg::Shape;
 use urbis_segregation::{location_quotients, validate_within};
 
 use crate::boundaries;
@@ -134,21 +136,20 @@ pub fn run(args: Args) -> Result<()> {
     if matches!(classes, Classes::Quantiles(_) | Classes::NaturalBreaks(_)) && !args.limits.is_empty() {
         bail!("--limits needs --classes fixed");
     }
-    let values: Vec<f64> = drawn.shapes.iter().filter_map(|s| s.value).collect();
-    let limits = breaks(&values, &classes).map_err(|e| anyhow!("{e}"))?;
     let palette = match (args.palette, args.lq) {
         (Some(PaletteArg::Diverging), _) | (None, true) => Palette::Diverging,
         _ => Palette::Sequential,
     };
-    let map = Map {
-        title: args.title.clone().unwrap_or(drawn.title),
-        description: args.description.clone().unwrap_or_default(),
-        legend_title: drawn.legend,
-        shapes: &drawn.shapes,
-        colours: colours(palette, limits.len() + 1),
-        breaks: limits,
-    };
-    write_atomic(&args.out, render(&map).as_bytes())
+    let svg = draw(
+        &drawn.shapes,
+        &classes,
+        palette,
+        args.title.clone().unwrap_or(drawn.title),
+        args.description.clone().unwrap_or_default(),
+        drawn.legend,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    write_atomic(&args.out, svg.as_bytes())
 }
 
 /// A filter of the indicator table: its column, the value asked for, and how to read the column.
@@ -193,8 +194,6 @@ fn area_map(args: &Args, source: &str) -> Result<Drawn> {
     }
     let areas = boundaries::load(source, &args.area_code, args.area_name.as_deref())?;
     let builtin = source.starts_with("nuts");
-    let countries: BTreeSet<&str> =
-        areas.iter().filter(|a| by_geo.contains_key(a.code.as_str())).map(|a| country(&a.code)).collect();
     let matched = areas.iter().filter(|a| by_geo.contains_key(a.code.as_str())).count();
     if matched == 0 {
         bail!("{file}: none of its areas ({}) is among the areas of {source}", first_codes(by_geo.keys().copied()));
@@ -207,20 +206,9 @@ fn area_map(args: &Args, source: &str) -> Result<Drawn> {
             first_codes(unmatched.iter().copied())
         );
     }
-    let shapes = areas
-        .iter()
-        .filter(|a| !builtin || countries.contains(country(&a.code)))
-        .map(|a| {
-            let row = by_geo.get(a.code.as_str());
-            Shape {
-                code: a.code.clone(),
-                label: a.name.as_ref().map_or_else(|| a.code.clone(), |n| format!("{n} ({})", a.code)),
-                rings: a.polygons.iter().flatten().cloned().collect(),
-                value: row.map(|r| r.estimate).filter(|v| v.is_finite()),
-                low_reliability: row.is_some_and(|r| r.flag.contains('u')),
-            }
-        })
-        .collect();
+    let values: HashMap<&str, AreaValue> =
+        by_geo.iter().map(|(g, r)| (*g, (Some(r.estimate), r.flag.contains('u')))).collect();
+    let shapes = area_shapes(&areas, &values, builtin);
     let one = |get: fn(&IndicatorRow) -> &str| {
         let values: BTreeSet<&str> = kept.iter().map(|r| get(r)).collect();
         values.into_iter().collect::<Vec<_>>().join("/")
@@ -230,10 +218,6 @@ fn area_map(args: &Args, source: &str) -> Result<Drawn> {
         title: format!("{}, {} {}", one(|r| &r.indicator), one(|r| &r.group), one(|r| &r.time)),
         legend: format!("{} ({})", one(|r| r.measure.code()), one(|r| &r.unit)),
     })
-}
-
-fn country(code: &str) -> &str {
-    code.get(..2).unwrap_or(code)
 }
 
 fn first_codes<'a>(codes: impl Iterator<Item = &'a str>) -> String {
@@ -270,16 +254,7 @@ fn grid_map(args: &Args, unit: &str) -> Result<Drawn> {
         .iter()
         .zip(&values)
         .zip(x.iter().zip(t))
-        .map(|((c, &v), (x, t))| {
-            let (e, n, r) = (c.east as f64, c.north as f64, f64::from(c.resolution));
-            Shape {
-                code: c.to_string(),
-                label: format!("{c} ({x} of {t})"),
-                rings: vec![vec![(e, n), (e + r, n), (e + r, n + r), (e, n + r)]],
-                value: v.is_finite().then_some(v),
-                low_reliability: false,
-            }
-        })
+        .map(|((c, &v), (x, t))| cell_shape(c, format!("{c} ({x} of {t})"), Some(v)))
         .collect();
     let what = if args.lq { "Location quotient" } else { "Share" };
     Ok(Drawn {

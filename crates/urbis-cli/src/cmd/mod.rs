@@ -5,4 +5,5 @@ pub mod estimate;
 pub mod indicators;
 pub mod map;
 pub mod segregation;
+pub mod serve;
 pub mod synth;

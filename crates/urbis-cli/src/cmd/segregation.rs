@@ -15,6 +15,7 @@ use urbis_segregation::{
     bootstrap, location_quotients, multi_group, person_permutation, single_group, validate_counts, validate_within,
     SegError, SingleIndices, SingleOptions,
 };
+use urbis_store::{GridCounts, SegregationInput, SegregationRow};
 use urbis_synth::rng::Rng;
 
 use crate::boundaries;
@@ -77,6 +78,16 @@ pub struct Args {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Write the indices, and the grid counts behind them, into this urbis
+    /// store (SQLite; created if needed) instead of standard output.
+    #[arg(long, value_name = "FILE", conflicts_with = "lq", help_heading = "Store")]
+    pub store: Option<PathBuf>,
+    /// Name of the data set in the store (default: the file's name without extension).
+    #[arg(long, requires = "store", help_heading = "Store")]
+    pub dataset: Option<String>,
+    /// What the counts are, shown with the indices (default: the file's name).
+    #[arg(long, requires = "store", help_heading = "Store")]
+    pub description: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -146,6 +157,7 @@ pub fn run(args: Args) -> Result<()> {
         validate_within(&counts[0], &counts[1]).map_err(|e| row_error(&file, &count_columns[0], e))?;
     }
     let area_units = area_partitions(&args, &file, &ids, &counts)?;
+    let grid = args.store.as_ref().map(|_| grid_counts(&ids, &counts, &count_columns, args.group.is_some()));
     let mut scales = units_at_scales(&file, args.unit.as_deref(), ids, counts, &args.scales)?;
     scales.extend(area_units);
     let options = SingleOptions { atkinson_b: args.atkinson_b };
@@ -166,9 +178,76 @@ pub fn run(args: Args) -> Result<()> {
                     .map_err(|e| anyhow!("{file} at scale {}: {e}", units.scale))?,
             );
         }
+        if let Some(store) = &args.store {
+            store_indices(&args, store, &file, &count_columns, &rows, grid.unwrap_or_default())?;
+            if args.out.is_none() {
+                return Ok(());
+            }
+        }
         render(&rows, args.format)?
     };
     emit(args.out.as_deref(), &bytes)
+}
+
+/// Grid counts per group for the store's maps: each group's count and its
+/// unit's total (the total column, or the sum of the groups). Empty unless
+/// the units are INSPIRE grid cells.
+fn grid_counts(ids: &[String], counts: &[Vec<f64>], names: &[String], two_group: bool) -> Vec<GridCounts> {
+    if ids.is_empty() || ids.iter().any(|id| id.parse::<CellId>().is_err()) {
+        return Vec::new();
+    }
+    let totals: Vec<f64> =
+        if two_group { counts[1].clone() } else { (0..ids.len()).map(|i| counts.iter().map(|c| c[i]).sum()).collect() };
+    let groups = if two_group { 1 } else { names.len() };
+    (0..groups)
+        .flat_map(|g| ids.iter().enumerate().map(move |(i, id)| (g, i, id)))
+        .map(|(g, i, id)| GridCounts {
+            cell: id.clone(),
+            group: names[g].clone(),
+            count: counts[g][i],
+            total: totals[i],
+        })
+        .collect()
+}
+
+fn store_indices(
+    args: &Args,
+    store: &Path,
+    file: &str,
+    names: &[String],
+    rows: &[IndexRow],
+    grid: Vec<GridCounts>,
+) -> Result<()> {
+    let stem = args.file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| file.to_string());
+    let rows: Vec<SegregationRow> = rows
+        .iter()
+        .map(|r| SegregationRow {
+            scale: r.scale.clone(),
+            index: r.index.to_string(),
+            group: r.group.clone(),
+            value: r.value,
+            se: r.se,
+            ci_low: r.ci_low,
+            ci_high: r.ci_high,
+            units: r.units as u64,
+        })
+        .collect();
+    let (groups, total) = match (&args.group, &args.total) {
+        (Some(g), Some(t)) => (vec![g.clone()], t.clone()),
+        _ => (names.to_vec(), String::new()),
+    };
+    let input = SegregationInput {
+        dataset: args.dataset.as_deref().unwrap_or(&stem),
+        software: &format!("urbis {}", env!("CARGO_PKG_VERSION")),
+        created_at: &crate::store::now_utc(),
+        source: args.description.as_deref().unwrap_or(file),
+        groups: &groups,
+        total: &total,
+        rows: &rows,
+        grid: &grid,
+    };
+    crate::store::write_segregation(store, &input)?;
+    Ok(())
 }
 
 /// The units summed into areas: by `--unit-areas` (a table) and by

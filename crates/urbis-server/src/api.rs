@@ -1,0 +1,222 @@
+//! The JSON API under `/api/v1`: the same data as the pages, with flags and
+//! metadata, described by the OpenAPI document at `/api/v1/openapi.json`.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use urbis_store::ObservationFilter;
+
+use crate::app::{blocking, AppError, Shared};
+use crate::view::{table_download, Format, Params};
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/", get(index))
+        .route("/openapi.json", get(openapi))
+        .route("/indicators", get(indicators))
+        .route("/indicators/{id}", get(indicator))
+        .route("/areas", get(areas))
+        .route("/areas/{code}", get(area))
+        .route("/groups", get(groups))
+        .route("/time", get(time))
+        .route("/data", get(data))
+        .route("/runs", get(runs))
+        .route("/segregation", get(segregation_datasets))
+        .route("/segregation/{dataset}", get(segregation))
+        .fallback(|| async { AppError::not_found("no such API route; see /api/v1/openapi.json").json() })
+}
+
+async fn json_of<T: serde::Serialize + Send + 'static>(
+    state: &Shared,
+    work: impl FnOnce(&urbis_store::Store) -> Result<T, AppError> + Send + 'static,
+) -> Result<Json<T>, AppError> {
+    blocking(state, move |_, store| work(store)).await.map(Json).map_err(AppError::json)
+}
+
+async fn index() -> Json<Value> {
+    Json(json!({
+        "name": "urbis API",
+        "version": "v1",
+        "openapi": "/api/v1/openapi.json",
+        "routes": ["/api/v1/indicators", "/api/v1/indicators/{id}", "/api/v1/areas", "/api/v1/areas/{code}",
+                   "/api/v1/groups", "/api/v1/time", "/api/v1/data", "/api/v1/runs",
+                   "/api/v1/segregation", "/api/v1/segregation/{dataset}"],
+    }))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::api::openapi_document())
+}
+
+async fn indicators(State(state): State<Shared>) -> Result<Json<Vec<urbis_store::IndicatorInfo>>, AppError> {
+    json_of(&state, |store| Ok(store.indicators()?)).await
+}
+
+async fn indicator(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    json_of(&state, move |store| {
+        let (info, run_id) =
+            store.indicator(&id)?.ok_or_else(|| AppError::not_found(format!("no indicator '{id}'")))?;
+        let metadata: Value =
+            store.run_metadata(run_id)?.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default();
+        let run = store.runs()?.into_iter().find(|r| r.id == run_id);
+        Ok(json!({
+            "indicator": info,
+            "definitions": metadata["definitions"],
+            "confidence_level": metadata["confidence_level"],
+            "run": run,
+        }))
+    })
+    .await
+}
+
+async fn areas(State(state): State<Shared>) -> Result<Json<Vec<urbis_store::AreaInfo>>, AppError> {
+    json_of(&state, |store| Ok(store.areas()?)).await
+}
+
+async fn area(State(state): State<Shared>, Path(code): Path<String>) -> Result<Json<Value>, AppError> {
+    json_of(&state, move |store| {
+        let area = store.area(&code)?.ok_or_else(|| AppError::not_found(format!("no area '{code}'")))?;
+        let children: Vec<String> =
+            store.areas()?.into_iter().filter(|a| a.parent.as_deref() == Some(code.as_str())).map(|a| a.code).collect();
+        Ok(json!({ "area": area, "children": children }))
+    })
+    .await
+}
+
+async fn groups(State(state): State<Shared>) -> Result<Json<Value>, AppError> {
+    json_of(&state, |store| {
+        let rows = store.observations(&ObservationFilter::default())?;
+        let pairs: BTreeSet<(&str, &str)> = rows.iter().map(|r| (r.breakdown.as_str(), r.group.as_str())).collect();
+        let list: Vec<Value> = pairs
+            .into_iter()
+            .map(|(b, g)| json!({ "breakdown": b, "group": g, "label": crate::labels::group(g) }))
+            .collect();
+        Ok(Value::Array(list))
+    })
+    .await
+}
+
+async fn time(State(state): State<Shared>) -> Result<Json<Vec<String>>, AppError> {
+    json_of(&state, |store| {
+        let rows = store.observations(&ObservationFilter::default())?;
+        Ok(rows.iter().map(|r| r.time.clone()).collect::<BTreeSet<_>>().into_iter().collect())
+    })
+    .await
+}
+
+/// The filter of `/data` from its query parameters.
+fn data_filter(params: &Params) -> ObservationFilter {
+    ObservationFilter {
+        indicator: params.get("indicator").map(str::to_string),
+        geo: params.list("geo"),
+        geo_level: params.get("geo_level").map(str::to_string),
+        time: params.get("time").map(str::to_string),
+        breakdown: params.get("breakdown").map(str::to_string),
+        group: params.list("group"),
+        measure: params.get("measure").map(str::to_string),
+    }
+}
+
+async fn data(State(state): State<Shared>, Query(pairs): Query<Vec<(String, String)>>) -> Result<Response, AppError> {
+    let params = Params(pairs);
+    let format = params.format().map_err(AppError::json)?;
+    blocking(&state, move |_, store| {
+        let rows = store.observations(&data_filter(&params))?;
+        match format {
+            Format::Html | Format::Json => {
+                let values: Vec<Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut v = serde_json::to_value(r).unwrap_or_default();
+                        for key in ["estimate", "se", "ci_low", "ci_high"] {
+                            if v[key].as_f64().is_none() {
+                                v[key] = Value::Null;
+                            }
+                        }
+                        v
+                    })
+                    .collect();
+                Ok(Json(json!({ "count": values.len(), "values": values })).into_response())
+            }
+            Format::Svg => Err(AppError::bad_request("/data answers json, csv, jsonstat or sdmx")),
+            other => table_download(&rows, other, "urbis_data", "urbis data"),
+        }
+    })
+    .await
+    .map_err(AppError::json)
+}
+
+async fn runs(State(state): State<Shared>) -> Result<Json<Vec<urbis_store::RunInfo>>, AppError> {
+    json_of(&state, |store| Ok(store.runs()?)).await
+}
+
+async fn segregation_datasets(State(state): State<Shared>) -> Result<Json<Vec<String>>, AppError> {
+    json_of(&state, |store| Ok(store.segregation_datasets()?)).await
+}
+
+async fn segregation(
+    State(state): State<Shared>,
+    Path(dataset): Path<String>,
+) -> Result<Json<Vec<urbis_store::SegregationValue>>, AppError> {
+    json_of(&state, move |store| {
+        let values = store.segregation(&dataset)?;
+        if values.is_empty() {
+            return Err(AppError::not_found(format!("no segregation results for '{dataset}'")));
+        }
+        Ok(values)
+    })
+    .await
+}
+
+/// The OpenAPI 3.1 document of the routes above.
+pub fn openapi_document() -> Value {
+    let text = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "type": "object" } } } });
+    let list = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "type": "array" } } } });
+    let path_param = |name: &str, description: &str, example: &str| json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" }, "example": example });
+    let query = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } });
+    let not_found = json!({ "description": "Not found", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "urbis API", "version": "v1", "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" },
+                  "description": "Migrant-integration indicators with uncertainty, flags and metadata. Suppressed values are null, never 0." },
+        "servers": [{ "url": "/api/v1" }],
+        "paths": {
+            "/indicators": { "get": { "summary": "Indicators and their definitions", "responses": { "200": list("Indicator definitions") } } },
+            "/indicators/{id}": { "get": { "summary": "One indicator with concept definitions and its run's provenance",
+                "parameters": [path_param("id", "Indicator id", "emp_rate")],
+                "responses": { "200": text("Definition, concepts and run"), "404": not_found } } },
+            "/areas": { "get": { "summary": "Areas with level and parent", "responses": { "200": list("Areas") } } },
+            "/areas/{code}": { "get": { "summary": "One area and its children", "parameters": [path_param("code", "Area code", "AT13")],
+                "responses": { "200": text("Area"), "404": not_found } } },
+            "/groups": { "get": { "summary": "Breakdowns and groups with figures", "responses": { "200": list("Breakdown and group codes") } } },
+            "/time": { "get": { "summary": "Periods with figures", "responses": { "200": list("Periods") } } },
+            "/data": { "get": { "summary": "Figures with SE, interval, n, flag, confidentiality status, method and definition",
+                "parameters": [query("indicator", "Indicator id"), query("geo", "Area codes, joined by ~"), query("geo_level", "Area level"),
+                               query("time", "Period"), query("breakdown", "Breakdown"), query("group", "Group codes, joined by ~"),
+                               query("measure", "value, gap_diff or gap_ratio"), query("format", "json (default), csv, jsonstat or sdmx")],
+                "responses": { "200": { "description": "Figures", "content": {
+                    "application/json": { "schema": { "$ref": "#/components/schemas/Data" } },
+                    "text/csv": { "schema": { "type": "string" } } } }, "400": not_found } } },
+            "/runs": { "get": { "summary": "Runs with provenance and data sets", "responses": { "200": list("Runs") } } },
+            "/segregation": { "get": { "summary": "Data sets with segregation results", "responses": { "200": list("Data set names") } } },
+            "/segregation/{dataset}": { "get": { "summary": "Segregation indices by scale",
+                "parameters": [path_param("dataset", "Data set", "munich_census_2011")],
+                "responses": { "200": list("Indices"), "404": not_found } } },
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "properties": { "error": { "type": "string" }, "status": { "type": "integer" } } },
+            "Data": { "type": "object", "properties": { "count": { "type": "integer" }, "values": { "type": "array", "items": { "$ref": "#/components/schemas/Figure" } } } },
+            "Figure": { "type": "object", "properties": {
+                "indicator": { "type": "string" }, "geo": { "type": "string" }, "geo_level": { "type": "string" }, "time": { "type": "string" },
+                "breakdown": { "type": "string" }, "group": { "type": "string" }, "measure": { "type": "string" }, "unit": { "type": "string" },
+                "estimate": { "type": ["number", "null"] }, "se": { "type": ["number", "null"] }, "ci_low": { "type": ["number", "null"] },
+                "ci_high": { "type": ["number", "null"] }, "n": { "type": ["integer", "null"] }, "flag": { "type": "string" },
+                "conf_status": { "type": "string" }, "method": { "type": "string" }, "definition": { "type": "string" },
+                "significant": { "type": ["boolean", "null"] } } }
+        } }
+    })
+}

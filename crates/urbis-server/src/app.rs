@@ -1,0 +1,211 @@
+//! The router, the state shared by handlers, errors and security headers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use urbis_store::Store;
+
+use crate::geo::Boundaries;
+use crate::pool::Pool;
+
+/// What every handler shares: the store, the built-in boundaries and a
+/// cache of finished responses (the store is read-only while served, so a
+/// response for a URL never changes).
+pub struct AppState {
+    pub pool: Pool,
+    pub boundaries: Boundaries,
+    cache: Mutex<HashMap<String, Cached>>,
+    drawings: Mutex<HashMap<String, Option<Arc<String>>>>,
+}
+
+pub type Shared = Arc<AppState>;
+
+#[derive(Clone)]
+struct Cached {
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+    body: axum::body::Bytes,
+}
+
+/// Responses kept at most; the cache is emptied when it is full.
+const CACHE_ENTRIES: usize = 4096;
+
+impl AppState {
+    /// Opens the store read-only.
+    pub fn open(db: PathBuf) -> urbis_store::Result<Shared> {
+        Ok(Arc::new(AppState {
+            pool: Pool::open(db)?,
+            boundaries: Boundaries::default(),
+            cache: Mutex::default(),
+            drawings: Mutex::default(),
+        }))
+    }
+
+    /// A drawing (map) made once per key: `draw` runs on the first request
+    /// only; `None` (nothing to draw) is remembered too.
+    pub fn svg(&self, key: &str, draw: impl FnOnce() -> Option<String>) -> Option<Arc<String>> {
+        if let Some(done) = self.drawings.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            return done.clone();
+        }
+        let drawn = draw().map(Arc::new);
+        self.drawings.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), drawn.clone());
+        drawn
+    }
+}
+
+/// A refused or failed request. The message is shown to the user; internal
+/// errors are logged with their detail and answered without it.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub message: String,
+    pub json: bool,
+}
+
+impl AppError {
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError { status: StatusCode::NOT_FOUND, message: message.into(), json: false }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError { status: StatusCode::BAD_REQUEST, message: message.into(), json: false }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        eprintln!("urbis serve: internal error: {detail}");
+        AppError { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into(), json: false }
+    }
+
+    /// The same error, answered as JSON (for the API).
+    pub fn json(mut self) -> Self {
+        self.json = true;
+        self
+    }
+}
+
+impl From<urbis_store::StoreError> for AppError {
+    fn from(e: urbis_store::StoreError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if self.json {
+            let body = serde_json::json!({ "error": self.message, "status": self.status.as_u16() });
+            return (self.status, axum::Json(body)).into_response();
+        }
+        let page = crate::pages::layout::page(
+            &format!("{} — urbis", self.status.canonical_reason().unwrap_or("Error")),
+            crate::pages::layout::Nav::None,
+            maud::html! {
+                h1 { (self.status.canonical_reason().unwrap_or("Error")) }
+                p { (self.message) }
+                p { a href="/" { "Back to the overview" } }
+            },
+        );
+        (self.status, page).into_response()
+    }
+}
+
+/// Runs `work` with a store connection on the blocking thread pool.
+pub async fn blocking<T: Send + 'static>(
+    state: &Shared,
+    work: impl FnOnce(&AppState, &Store) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.pool.with(|store| work(&state, store))?)
+        .await
+        .map_err(AppError::internal)?
+}
+
+/// Every page and API route.
+pub fn router(state: Shared) -> Router {
+    use crate::{api, pages};
+    Router::new()
+        .route("/", get(pages::overview::handler))
+        .route("/indicators", get(pages::indicator::list))
+        .route("/indicator/{id}", get(pages::indicator::handler))
+        .route("/areas", get(pages::area::list))
+        .route("/area/{code}", get(pages::area::handler))
+        .route("/compare", get(pages::compare::handler))
+        .route("/segregation", get(pages::segregation::handler))
+        .route("/about", get(pages::about::handler))
+        .route("/static/urbis.css", get(stylesheet))
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api::router())
+        .fallback(|| async { AppError::not_found("There is no page at this address.") })
+        .layer(middleware::from_fn_with_state(state.clone(), cache))
+        .layer(middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/urbis.css"))
+}
+
+/// Serves answers to GET requests from the cache, and caches successful ones.
+async fn cache(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let cacheable = request.method() == axum::http::Method::GET;
+    let key = request.uri().to_string();
+    if cacheable {
+        let hit = state.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        if let Some(hit) = hit {
+            let mut response = Response::new(Body::from(hit.body));
+            response.headers_mut().extend(hit.headers);
+            return response;
+        }
+    }
+    let response = next.run(request).await;
+    if !cacheable || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return AppError::internal("response body could not be read").into_response();
+    };
+    let headers: Vec<_> = parts.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    {
+        let mut cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, Cached { headers, body: bytes.clone() });
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Headers on every answer: a content security policy without inline
+/// script (there is no script at all), no MIME sniffing, no framing.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// Serves the store at `addr` until Ctrl-C.
+pub async fn serve(addr: SocketAddr, state: Shared) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    eprintln!("urbis serve: http://{} (store {})", listener.local_addr()?, state.pool.path().display());
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
