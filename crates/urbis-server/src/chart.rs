@@ -45,7 +45,7 @@ pub struct Chart {
 
 const WIDTH: f64 = 820.0;
 const LABEL_WIDTH: f64 = 230.0;
-const TOP: f64 = 70.0;
+const TOP: f64 = 84.0;
 const ROW: f64 = 16.0;
 
 /// A horizontal dot chart: one band per category, one row per series.
@@ -84,10 +84,11 @@ pub fn dot_chart(chart: &Chart) -> String {
         }
         let _ = write!(
             s,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="13">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="13"><title>{}</title>{}</text>"##,
             left - 10.0,
             y0 + band / 2.0 + 4.0,
-            escape(name)
+            escape(name),
+            escape(&shorten(name, 32))
         );
     }
     for p in &chart.points {
@@ -191,9 +192,8 @@ fn legend(s: &mut String, series: &[Series]) {
         let _ = write!(s, r##"<text x="{:.1}" y="48" font-size="12">{}</text>"##, x + 16.0, escape(&item.label));
         x += 30.0 + 6.5 * item.label.chars().count() as f64;
     }
-    let _ = write!(
-        s,
-        r##"<text x="{x:.1}" y="48" font-size="12" fill="#444">hollow [u]: low reliability · [c]: suppressed · bars: confidence interval</text>"##
+    s.push_str(
+        r##"<text x="10" y="68" font-size="12" fill="#444">hollow [u]: low reliability · [c]: suppressed · bars: confidence interval</text>"##,
     );
 }
 
@@ -328,6 +328,20 @@ fn tick_label(v: f64) -> String {
         let s = format!("{v:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// A label cut to `max` characters (with an ellipsis), keeping a trailing
+/// code in brackets: "Région de Bruxelles-Capitale… (BE100)".
+fn shorten(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_string();
+    }
+    let (name, code) = match label.rfind(" (") {
+        Some(i) if label.ends_with(')') => (&label[..i], &label[i..]),
+        _ => (label, ""),
+    };
+    let keep = max.saturating_sub(code.chars().count() + 1).max(8);
+    format!("{}…{code}", name.chars().take(keep).collect::<String>().trim_end())
 }
 
 /// Text escaped for XML content and attributes.

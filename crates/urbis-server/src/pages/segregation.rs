@@ -1,8 +1,6 @@
 //! Residential segregation: the indices of a data set by scale, and the grid
 //! map of a group's share.
 
-use std::collections::BTreeSet;
-
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
@@ -43,8 +41,13 @@ fn segregation(app: &crate::AppState, store: &Store, params: &Params) -> Result<
         return Err(AppError::not_found(format!("There are no segregation results for '{dataset}'.")));
     }
     let values = store.segregation(&dataset)?;
-    let groups: Vec<String> =
-        values.iter().map(|v| v.group.clone()).filter(|g| !g.is_empty()).collect::<BTreeSet<_>>().into_iter().collect();
+    // Groups in the order the run listed them.
+    let mut groups: Vec<String> = Vec::new();
+    for v in values.iter().filter(|v| !v.group.is_empty()) {
+        if !groups.contains(&v.group) {
+            groups.push(v.group.clone());
+        }
+    }
     let group = params.get("group").map(str::to_string).or_else(|| groups.first().cloned()).unwrap_or_default();
     let scales = scale_options(&values);
     let scale = params.get("scale").map(str::to_string).or_else(|| scales.first().cloned()).unwrap_or_default();
