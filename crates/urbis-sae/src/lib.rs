@@ -5,6 +5,11 @@
 //!   random-effect variance by REML, ML or the moment method, EBLUPs,
 //!   synthetic estimates for areas without a sample, and MSEs by Prasad–Rao
 //!   (1990) or Datta–Lahiri (2000), all as R `sae` (Molina & Marhuenda 2015).
+//! - [`fay_herriot_arcsin`]: the same model for proportions on the arcsine
+//!   scale with emdi's bias-corrected back-transformation and bootstrap MSE.
+//! - [`ratio_benchmark`]: estimates that add up to the parent area's.
+//! - [`battese_harter_fuller`]: the nested-error unit-level model (REML) and
+//!   the EBLUPs of area means, as R `sae::eblupBHF`.
 //! - [`formula`]: `~ x1 + factor(x2)` formulas and their design matrices.
 //!
 //! Inputs are validated: bad input is an error naming the row and column,
@@ -25,10 +30,18 @@
 //! }
 //! ```
 
+mod arcsin;
+mod benchmark;
+mod bhf;
 mod error;
 mod fh;
 pub mod formula;
+mod integrate;
 mod linalg;
+mod rng;
 
 pub use error::{Result, SaeError};
 pub use fh::{fay_herriot, AreaEstimate, Coefficient, Convergence, FhFit, FhMethod, FhOptions};
+pub use arcsin::{arcsin_back, arcsin_transform, fay_herriot_arcsin, ArcsinFit, ArcsinOptions};
+pub use benchmark::{ratio_benchmark, weighted_direct_mean};
+pub use bhf::{battese_harter_fuller, BhfFit, PopulationArea, UnitAreaEstimate};

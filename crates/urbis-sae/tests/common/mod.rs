@@ -81,5 +81,8 @@ pub fn rel(a: f64, b: f64) -> f64 {
 #[track_caller]
 pub fn close(what: &str, got: f64, want: f64, tol: f64) {
     let d = rel(got, want);
+    if std::env::var("SAE_SHOW").is_ok() {
+        eprintln!("{what}: {d:.2e}");
+    }
     assert!(d <= tol, "{what}: got {got:e}, R gives {want:e} (relative difference {d:.2e} > {tol:.0e})");
 }
