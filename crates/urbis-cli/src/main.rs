@@ -31,6 +31,10 @@ enum Command {
     Map(Box<cmd::map::Args>),
     /// Residential segregation and concentration indices from counts per grid cell or area, at several scales.
     Segregation(Box<cmd::segregation::Args>),
+    /// Small-area estimates from direct estimates per area (Fay-Herriot model: EBLUP, MSE, benchmarking).
+    Sae(Box<cmd::sae::Args>),
+    /// Small-area estimates of area means from unit-level data (Battese-Harter-Fuller nested-error model).
+    SaeUnit(Box<cmd::sae::UnitArgs>),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
     Synth(Box<cmd::synth::Args>),
 }
@@ -50,6 +54,8 @@ fn main() {
         Command::Check(args) => cmd::check::run(args),
         Command::Map(args) => cmd::map::run(*args),
         Command::Segregation(args) => cmd::segregation::run(*args),
+        Command::Sae(args) => cmd::sae::run(*args),
+        Command::SaeUnit(args) => cmd::sae::run_unit(*args),
         Command::Synth(args) => cmd::synth::run(*args),
     };
     if let Err(e) = outcome {

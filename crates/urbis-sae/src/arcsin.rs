@@ -107,11 +107,8 @@ pub fn fay_herriot_arcsin(direct: &[f64], n_eff: &[f64], x: &Design, options: &A
     }
     let fit = fay_herriot(&y, &psi, x, &options.fh)?;
     let estimates = back_transform(&fit);
-    let (mse, failed) = if options.bootstrap > 0 {
-        bootstrap_mse(&fit, &psi, x, options)?
-    } else {
-        (vec![f64::NAN; direct.len()], 0)
-    };
+    let (mse, failed) =
+        if options.bootstrap > 0 { bootstrap_mse(&fit, &psi, x, options)? } else { (vec![f64::NAN; direct.len()], 0) };
     Ok(ArcsinFit { transformed: fit, estimates, mse, replicates: options.bootstrap, failed_replicates: failed })
 }
 

@@ -35,7 +35,9 @@ pub fn ratio_benchmark(estimates: &[f64], weights: &[f64], target: f64) -> Resul
     }
     let weighted: f64 = estimates.iter().zip(weights).map(|(e, w)| e * w / total).sum();
     if weighted == 0.0 {
-        return Err(SaeError::Undefined("the weighted mean of the estimates is zero: ratio benchmarking is undefined".into()));
+        return Err(SaeError::Undefined(
+            "the weighted mean of the estimates is zero: ratio benchmarking is undefined".into(),
+        ));
     }
     let factor = target / weighted;
     Ok(estimates.iter().map(|e| e * factor).collect())

@@ -136,7 +136,11 @@ pub fn battese_harter_fuller(y: &[f64], x: &Design, area: &[usize], population: 
         return Err(SaeError::Shape(format!("{n} responses, {} design rows and {} area codes", x.rows(), area.len())));
     }
     if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-        return Err(SaeError::BadValue { row, column: "response".into(), reason: "missing or not a finite number".into() });
+        return Err(SaeError::BadValue {
+            row,
+            column: "response".into(),
+            reason: "missing or not a finite number".into(),
+        });
     }
     let m = population.len();
     if let Some(row) = area.iter().position(|&d| d >= m) {
@@ -182,7 +186,10 @@ pub fn battese_harter_fuller(y: &[f64], x: &Design, area: &[usize], population: 
         return Err(SaeError::Undefined("the unit-level model needs units in at least two areas".into()));
     }
     let all_areas = std::mem::take(&mut sums.areas);
-    sums.areas = sampled.iter().map(|&d| AreaSums { n: all_areas[d].n, sx: all_areas[d].sx.clone(), sy: all_areas[d].sy }).collect();
+    sums.areas = sampled
+        .iter()
+        .map(|&d| AreaSums { n: all_areas[d].n, sx: all_areas[d].sx.clone(), sy: all_areas[d].sy })
+        .collect();
 
     // REML: root of the derivative in λ ≥ 0.
     let mut evaluations = 1;
@@ -241,7 +248,14 @@ pub fn battese_harter_fuller(y: &[f64], x: &Design, area: &[usize], population: 
         .map(|(pop, s)| {
             let synthetic: f64 = pop.means.iter().zip(&fit.beta).map(|(x, b)| x * b).sum();
             if s.n == 0.0 {
-                return UnitAreaEstimate { n: 0, sample_mean: f64::NAN, u: 0.0, gamma: 0.0, synthetic, eblup: synthetic };
+                return UnitAreaEstimate {
+                    n: 0,
+                    sample_mean: f64::NAN,
+                    u: 0.0,
+                    gamma: 0.0,
+                    synthetic,
+                    eblup: synthetic,
+                };
             }
             let ybar = s.sy / s.n;
             let xbar_beta: f64 = s.sx.iter().zip(&fit.beta).map(|(x, b)| x * b).sum::<f64>() / s.n;

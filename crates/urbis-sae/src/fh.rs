@@ -267,6 +267,8 @@ pub fn fay_herriot(direct: &[f64], vardir: &[f64], x: &Design, options: &FhOptio
     let mut path = vec![a];
     let mut k = 0;
     let mut change = f64::INFINITY;
+    let min_psi = psi.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut left_space = false;
     while change > options.precision && k < options.max_iter {
         k += 1;
         let g = gls(&xs, &y, &psi, a)?;
@@ -281,8 +283,14 @@ pub fn fay_herriot(direct: &[f64], vardir: &[f64], x: &Design, options: &FhOptio
         }
         a = next;
         path.push(a);
+        if a + min_psi <= 0.0 {
+            // The step left the parameter space (A + ψ ≤ 0 for some area):
+            // the likelihood increases towards A = 0, where the estimate is truncated.
+            left_space = true;
+            break;
+        }
     }
-    if k >= options.max_iter && change >= options.precision {
+    if !left_space && k >= options.max_iter && change >= options.precision {
         return Err(SaeError::NoConvergence { method: options.method.name(), iterations: k, change });
     }
     let truncated_at_zero = a < 0.0;
@@ -316,7 +324,7 @@ pub fn fay_herriot(direct: &[f64], vardir: &[f64], x: &Design, options: &FhOptio
     };
     let mut areas = Vec::with_capacity(direct.len());
     let mut next_sampled = sampled.iter().enumerate().peekable();
-    for i in 0..direct.len() {
+    for (i, &vardir_i) in vardir.iter().enumerate() {
         let xi = x.row(i);
         let synthetic = dot(xi, &g.beta);
         let h = quad_form(&g.q, xi);
@@ -345,7 +353,7 @@ pub fn fay_herriot(direct: &[f64], vardir: &[f64], x: &Design, options: &FhOptio
             }
             _ => AreaEstimate {
                 direct: f64::NAN,
-                vardir: vardir[i],
+                vardir: vardir_i,
                 in_sample: false,
                 synthetic,
                 eblup: synthetic,

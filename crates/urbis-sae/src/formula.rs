@@ -376,7 +376,9 @@ pub fn design<'a>(formula: &Formula, rows: usize, column: impl Fn(&str) -> Optio
                 let Covariate::Number(v) = values else {
                     return Err(SaeError::Formula {
                         formula: formula.text.clone(),
-                        reason: format!("column '{name}' is not numeric: write factor({name}) for a categorical column"),
+                        reason: format!(
+                            "column '{name}' is not numeric: write factor({name}) for a categorical column"
+                        ),
                     });
                 };
                 if let Some(row) = v.iter().position(|x| !x.is_finite()) {
@@ -432,7 +434,9 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_do() {
-        for bad in ["x1 + x2", "~", "~ x1 * x2", "~ log(x)", "~ x1 x2", "~ x +", "~ -x", "a + b ~ x", "~ factor(x", "~ 0"] {
+        for bad in
+            ["x1 + x2", "~", "~ x1 * x2", "~ log(x)", "~ x1 x2", "~ x +", "~ -x", "a + b ~ x", "~ factor(x", "~ 0"]
+        {
             let err = parse(bad).unwrap_err();
             assert!(matches!(err, SaeError::Formula { .. }), "{bad}: {err}");
         }

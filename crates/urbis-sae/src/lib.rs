@@ -40,8 +40,8 @@ mod integrate;
 mod linalg;
 mod rng;
 
-pub use error::{Result, SaeError};
-pub use fh::{fay_herriot, AreaEstimate, Coefficient, Convergence, FhFit, FhMethod, FhOptions};
 pub use arcsin::{arcsin_back, arcsin_transform, fay_herriot_arcsin, ArcsinFit, ArcsinOptions};
 pub use benchmark::{ratio_benchmark, weighted_direct_mean};
 pub use bhf::{battese_harter_fuller, BhfFit, PopulationArea, UnitAreaEstimate};
+pub use error::{Result, SaeError};
+pub use fh::{fay_herriot, AreaEstimate, Coefficient, Convergence, FhFit, FhMethod, FhOptions};

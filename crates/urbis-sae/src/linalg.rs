@@ -80,7 +80,6 @@ pub(crate) fn spd_inverse(m: &DMatrix<f64>) -> Option<DMatrix<f64>> {
     inv.iter().all(|v| v.is_finite()).then_some(inv)
 }
 
-
 /// Checks that the columns of `x` are linearly independent; the error names
 /// the first column that is zero or a combination of the columns before it.
 /// `rows` names the rows in plural (for the message).

@@ -4,5 +4,6 @@ pub mod check;
 pub mod estimate;
 pub mod indicators;
 pub mod map;
+pub mod sae;
 pub mod segregation;
 pub mod synth;

@@ -35,7 +35,10 @@ impl Table {
     }
 
     pub fn numbers(&self, column: &str) -> Vec<f64> {
-        self.text(column).iter().map(|v| if v.is_empty() || v == "NA" { f64::NAN } else { v.parse().unwrap() }).collect()
+        self.text(column)
+            .iter()
+            .map(|v| if v.is_empty() || v == "NA" { f64::NAN } else { v.parse().unwrap() })
+            .collect()
     }
 
     pub fn covariate(&self, column: &str) -> Covariate {
