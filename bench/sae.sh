@@ -27,7 +27,7 @@ for m in $SIZES; do
   if [ "$m" -le "$R_MAX" ] && Rscript -e 'library(sae)' >/dev/null 2>&1; then
     rt=$(Rscript bench/sae_r.R "$f" "$OUT/r_$m.csv" | cut -f3)
     read -r de dm < <(Rscript -e "a <- read.csv('$OUT/urbis_$m.csv'); b <- read.csv('$OUT/r_$m.csv');
-      cat(format(max(abs(a\$eblup / b\$eblup - 1)), digits = 2), format(max(abs(a\$mse / b\$mse - 1)), digits = 2))")
+      cat(format(max(abs(a\$eblup / b\$eblup - 1)), digits = 2), format(max(abs(a\$mse / b\$mse - 1)), digits = 2), \"\\n\")")
   fi
   printf '%s\t%s\t%.3f\t%s\t%s\t%s\n' "fh_$m.csv" "$m" "$best" "$rt" "$de" "$dm" >> "$OUT/results.tsv"
 done

@@ -98,3 +98,40 @@ for (resp in c("CornHec", "SoyBeansHec")) {
 }
 write.csv(out, "bhf_sae_refs.csv", row.names = FALSE)
 writeLines(capture.output(sessionInfo()), "sessionInfo.txt")
+
+# Arcsine model: emdi 2.2.2's bias-corrected back-transformation
+# (arcsin_bc/integrand in R/back_transformation.R of emdi's source, sourced
+# from a local copy of that file given as EMDI_BT; emdi itself is not
+# installed) applied to the sae REML fit on the arcsine scale.
+emdi_bt <- Sys.getenv("EMDI_BT")
+if (nzchar(emdi_bt)) {
+  source(emdi_bt)
+  out <- NULL
+  set.seed(77)
+  M <- 40
+  prop <- data.frame(area = sprintf("P%02d", 1:M), x = round(runif(M), 3),
+                     n = sample(15:400, M, replace = TRUE))
+  eta <- asin(sqrt(plogis(-1.2 + 1.5 * prop$x))) + rnorm(M, 0, 0.08)
+  prop$p <- round(sin(pmin(pmax(eta + rnorm(M, 0, sqrt(1 / (4 * prop$n))), 0), pi / 2))^2, 4)
+  unsampled <- c(5, 17, 29, 40)
+  prop$p[unsampled] <- NA
+  prop$n[unsampled] <- NA
+  write.csv(prop, "arcsin_prop.csv", row.names = FALSE, na = "")
+  s <- prop[-unsampled, ]
+  s$y <- asin(sqrt(s$p)); s$vd <- 1 / (4 * s$n)
+  for (m in c("REML", "ML")) {
+    fit <- eblupFH(y ~ x, vd, method = m, data = s)
+    A <- fit$fit$refvar
+    beta <- fit$fit$estcoef$beta
+    mu <- rep(NA, M); v <- rep(NA, M)
+    mu[-unsampled] <- fit$eblup
+    v[-unsampled] <- A * (1 - A / (A + s$vd))
+    mu[unsampled] <- beta[1] + beta[2] * prop$x[unsampled]
+    obs <- rep(TRUE, M); obs[unsampled] <- FALSE
+    bc <- arcsin_bc(list(M = M, obs_dom = obs), mu, v)
+    case <- paste0("arcsin_", m)
+    put(case, "variance", "", A)
+    for (d in 1:M) put(case, "estimate", prop$area[d], bc[d])
+  }
+  write.csv(out, "arcsin_refs.csv", row.names = FALSE)
+}
