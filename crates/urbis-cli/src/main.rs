@@ -34,6 +34,10 @@ enum Command {
     Segregation(Box<cmd::segregation::Args>),
     /// The dashboard and API over a store (`--db FILE`) or the built-in demo (`--demo`).
     Serve(cmd::serve::Args),
+    /// Small-area estimates from direct estimates per area (Fay-Herriot model: EBLUP, MSE, benchmarking).
+    Sae(Box<cmd::sae::Args>),
+    /// Small-area estimates of area means from unit-level data (Battese-Harter-Fuller nested-error model).
+    SaeUnit(Box<cmd::sae::UnitArgs>),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
     Synth(Box<cmd::synth::Args>),
 }
@@ -53,6 +57,8 @@ fn main() {
         Command::Check(args) => cmd::check::run(args),
         Command::Map(args) => cmd::map::run(*args),
         Command::Segregation(args) => cmd::segregation::run(*args),
+        Command::Sae(args) => cmd::sae::run(*args),
+        Command::SaeUnit(args) => cmd::sae::run_unit(*args),
         Command::Synth(args) => cmd::synth::run(*args),
         Command::Serve(args) => cmd::serve::run(args),
     };

@@ -184,7 +184,7 @@ mod tests {
         // Odd replicates draw unit 2 (all group) thrice: the index is undefined
         // there. Even replicates draw units 0, 1, 1: all the same value.
         let (x, t) = ([0.0, 5.0, 5.0], [10.0, 10.0, 5.0]);
-        let draw = |r: usize| if r % 2 == 0 { vec![0, 1, 1] } else { vec![2, 2, 2] };
+        let draw = |r: usize| if r & 1 == 0 { vec![0, 1, 1] } else { vec![2, 2, 2] };
         let ci = bootstrap(&[&x, &t], 10, 0.9, draw, dissimilarity).unwrap();
         let d = single_group(&[0.0, 5.0, 5.0], &[10.0, 10.0, 10.0], &SingleOptions::default()).unwrap().dissimilarity;
         assert_eq!(ci[0].replicates, 5);

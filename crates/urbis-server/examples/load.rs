@@ -45,7 +45,11 @@ async fn main() {
         errors += err;
     }
     let elapsed = started.elapsed();
-    println!("{total} requests, {connections} connections, {:.2} s, {:.0} requests/s, {errors} errors", elapsed.as_secs_f64(), total as f64 / elapsed.as_secs_f64());
+    println!(
+        "{total} requests, {connections} connections, {:.2} s, {:.0} requests/s, {errors} errors",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
     println!("{:<50} {:>7} {:>9} {:>9} {:>9} {:>9}", "path", "n", "p50 ms", "p90 ms", "p99 ms", "max ms");
     let mut all: Vec<Duration> = Vec::new();
     for (path, lat) in paths.iter().zip(&mut latencies) {
@@ -60,7 +64,9 @@ async fn main() {
 
 fn report(name: &str, lat: &mut [Duration]) {
     lat.sort();
-    let q = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    let q = |p: f64| {
+        lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    };
     println!("{:<50} {:>7} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", name, lat.len(), q(0.5), q(0.9), q(0.99), q(1.0));
 }
 
