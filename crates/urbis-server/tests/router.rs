@@ -59,6 +59,12 @@ fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
     (unreliable.n, unreliable.flag) = (Some(35), "u".into());
     rows.push(unreliable);
     rows.push(suppressed(row("AT34", "nuts2", "EU27_2020_FOR", Measure::Value, 0.0)));
+    // An earlier year for Vienna: the chart shows it over time.
+    for (group, estimate) in [("NAT", 73.0), ("FOR", 59.5)] {
+        let mut earlier = row("AT13", "nuts2", group, Measure::Value, estimate);
+        earlier.time = "2022".into();
+        rows.push(earlier);
+    }
     let indicators = [IndicatorInfo {
         id: "emp_rate".into(),
         label: "Employment rate 20-64".into(),
@@ -194,6 +200,8 @@ async fn every_page_answers_with_its_content() {
     assert!(chart.body.contains("[u]</text>"), "a low-reliability point is marked on the chart");
     assert!(chart.body.contains(">[c]</text>"), "a suppressed value is a visible gap");
     assert!(chart.body.contains("<table"), "the chart's figures as a table");
+    assert!(chart.body.contains("Over time") && chart.body.contains("<polyline"), "Vienna over 2022-2023");
+    assert!(chart.body.contains(r#"<option value="2023" selected>"#), "the latest period by default");
     for format in ["csv", "jsonstat", "sdmx", "svg"] {
         assert!(chart.body.contains(&format!("format={format}")), "download link {format}");
     }
@@ -327,7 +335,7 @@ async fn the_data_route_filters_and_keeps_suppressed_values_null() {
     let figure = &v["values"][0];
     assert!(figure["estimate"].is_null() && figure["n"].is_null(), "{figure}");
     assert_eq!(figure["conf_status"], "C");
-    let csv = get(&app, "/api/v1/data?geo=AT13~AT34&measure=value&format=csv").await;
+    let csv = get(&app, "/api/v1/data?geo=AT13~AT34&measure=value&time=2023&format=csv").await;
     assert_eq!(csv.body.lines().count(), 1 + 8, "header and four groups in each of two areas");
 }
 
