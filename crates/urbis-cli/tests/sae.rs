@@ -272,7 +272,7 @@ fn bad_inputs_fail_with_a_clear_message() {
     let (_d2, text) = with_file(&GOOD.replace("c,1.5,0.1,3,r", "c,1.5,0.1,abc,r"));
     let mut a = base(&text);
     a.push("~ x");
-    fails(&a, "row 3, column 'x': 'abc' is not a number");
+    fails(&a, "row 3, column 'x': the value is not a number");
 
     let (_d3, neg) = with_file(&GOOD.replace("d,2.5,0.3", "d,2.5,-0.3"));
     let mut a = base(&neg);

@@ -149,7 +149,7 @@ fn bad_counts_name_file_row_column_and_reason() {
 
     let f = write(&dir, "id,a,b\nx,1,5\ny,many,6\n");
     let err = fails(&["segregation", &f, "--groups", "a,b"]);
-    assert!(err.contains("row 2, column 'a': 'many' is not a number"), "{err}");
+    assert!(err.contains("row 2, column 'a': the value is not a number"), "{err}");
 
     let f = write(&dir, "id,a,b\nx,0,5\ny,0,6\n");
     let err = fails(&["segregation", &f, "--groups", "a,b"]);

@@ -78,11 +78,28 @@ pub struct UnknownCodes {
     pub codes: Vec<(String, usize)>,
 }
 
+/// Unmapped codes are shown only when at least this many rows carry them:
+/// a code of fewer rows could be a single person's value (a typo, a free
+/// text), and microdata values never appear in messages or reports.
+pub const SHOWN_CODE_MIN_ROWS: usize = 10;
+
 impl std::fmt::Display for UnknownCodes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list: Vec<String> = self.codes.iter().take(10).map(|(c, n)| format!("'{c}' ({n} rows)")).collect();
-        let more = if self.codes.len() > 10 { format!(" and {} more", self.codes.len() - 10) } else { String::new() };
-        write!(f, "{} (column '{}'): no mapping covers {}{}", self.variable, self.column, list.join(", "), more)
+        let (shown, rare): (Vec<&(String, usize)>, Vec<&(String, usize)>) =
+            self.codes.iter().partition(|(_, n)| *n >= SHOWN_CODE_MIN_ROWS);
+        let mut parts: Vec<String> = shown.iter().take(10).map(|(c, n)| format!("'{c}' ({n} rows)")).collect();
+        if shown.len() > 10 {
+            parts.push(format!("{} more codes", shown.len() - 10));
+        }
+        if !rare.is_empty() {
+            let rows: usize = rare.iter().map(|(_, n)| n).sum();
+            parts.push(format!(
+                "{} code{} in fewer than {SHOWN_CODE_MIN_ROWS} rows each ({rows} rows; not shown, as they could identify a person)",
+                rare.len(),
+                if rare.len() == 1 { "" } else { "s" }
+            ));
+        }
+        write!(f, "{} (column '{}'): no mapping covers {}", self.variable, self.column, parts.join(", "))
     }
 }
 
@@ -468,6 +485,19 @@ mod tests {
 
     fn text(values: &[Option<&str>]) -> Column {
         text_column(values.len(), |i| values[i])
+    }
+
+    #[test]
+    fn codes_of_few_rows_are_counted_but_never_shown() {
+        let unknown = UnknownCodes {
+            variable: "citizenship".into(),
+            column: "ctz".into(),
+            codes: vec![("XK".into(), 40), ("John Smith".into(), 1), ("99".into(), 9)],
+        };
+        let text = unknown.to_string();
+        assert!(text.contains("'XK' (40 rows)"), "{text}");
+        assert!(!text.contains("John") && !text.contains("'99'"), "{text}");
+        assert!(text.contains("2 codes in fewer than 10 rows each (10 rows;"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! are differences (or ratios) of domain values of the same pass, so their
 //! covariance is accounted for.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -451,6 +451,9 @@ fn prepare_source(
         let raw_column = raw.column(spec.get_ref().column()).expect("column was read");
         let (column, unknown) = canonical_column(kind, raw_column, &mapping);
         if !unknown.is_empty() {
+            let codes: HashSet<&str> = unknown.iter().map(|(c, _)| c.as_str()).collect();
+            let first_row = (0..raw.n_rows()).find(|&r| codes.contains(raw_column.display(r).trim()));
+            let at = first_row.map(|r| format!("first in row {}, ", r + 1)).unwrap_or_default();
             let u = UnknownCodes {
                 variable: name.get_ref().clone(),
                 column: spec.get_ref().column().into(),
@@ -460,7 +463,7 @@ fn prepare_source(
                 report.unknown_codes.push(format!("{} in {file}: {u}", source.name.get_ref()));
             } else {
                 return Err(RunError(
-                    text.error(spec, format!("{file}: {u}; map these codes or set unknown = \"unknown\"")),
+                    text.error(spec, format!("{file}: {at}{u}; map these codes or set unknown = \"unknown\"")),
                 ));
             }
         }

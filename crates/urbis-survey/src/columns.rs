@@ -11,11 +11,7 @@ pub(crate) fn numbers<'c>(name: &str, column: &'c Column) -> Result<&'c [f64]> {
         Column::Text(t) => {
             let is_number = |c: u32| t.levels[c as usize].trim().parse::<f64>().is_ok_and(f64::is_finite);
             let row = t.codes.iter().position(|&c| c != MISSING_CODE && !is_number(c)).unwrap_or(0);
-            Err(SurveyError::BadValue {
-                column: name.into(),
-                row: row + 1,
-                reason: format!("'{}' is not a number", t.get(row).unwrap_or("")),
-            })
+            Err(SurveyError::BadValue { column: name.into(), row: row + 1, reason: "the value is not a number".into() })
         }
     }
 }

@@ -349,7 +349,7 @@ fn check_weights<'c>(c: NamedColumn<'c>) -> Result<&'c [f64]> {
         } else if !w.is_finite() {
             "weight is infinite".to_string()
         } else if w < 0.0 {
-            format!("weight {w} is negative")
+            "weight is negative".to_string()
         } else {
             continue;
         };
