@@ -85,8 +85,8 @@ pub const SHOWN_CODE_MIN_ROWS: usize = 10;
 
 impl std::fmt::Display for UnknownCodes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (shown, rare): (Vec<&(String, usize)>, Vec<&(String, usize)>) =
-            self.codes.iter().partition(|(_, n)| *n >= SHOWN_CODE_MIN_ROWS);
+        let shown: Vec<&(String, usize)> = self.codes.iter().filter(|(_, n)| *n >= SHOWN_CODE_MIN_ROWS).collect();
+        let rare: Vec<&(String, usize)> = self.codes.iter().filter(|(_, n)| *n < SHOWN_CODE_MIN_ROWS).collect();
         let mut parts: Vec<String> = shown.iter().take(10).map(|(c, n)| format!("'{c}' ({n} rows)")).collect();
         if shown.len() > 10 {
             parts.push(format!("{} more codes", shown.len() - 10));
