@@ -143,10 +143,11 @@ fn outputs_logs_and_pages_hold_no_microdata_value() {
 #[test]
 fn errors_name_row_and_column_but_never_the_value() {
     let dir = tempfile::tempdir().unwrap();
-    // Row 3 (second person) has a text where the age is, row 4 a negative weight.
-    let config = plant(dir.path(), |i, f| match i {
-        2 => f[4] = "SECRET-AGE-31415".into(),
-        _ => {}
+    // The second person has a text where the age is; then the third a negative weight.
+    let config = plant(dir.path(), |i, f| {
+        if i == 2 {
+            f[4] = "SECRET-AGE-31415".into();
+        }
     });
     let run = urbis(&["indicators", &config, "--out", dir.path().join("out").to_str().unwrap()]);
     assert_eq!(run.status, 1);
