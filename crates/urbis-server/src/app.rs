@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -199,13 +200,75 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
+/// Limits that protect the server from slow or greedy clients.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A client must send a request's headers within this time (slow-loris).
+    pub header_read: Duration,
+    /// A request must be answered within this time, or it is answered 503.
+    pub request: Duration,
+    /// Request headers larger than this are refused (431).
+    pub max_header_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { header_read: Duration::from_secs(10), request: Duration::from_secs(30), max_header_bytes: 64 * 1024 }
+    }
+}
+
 /// Serves the store at `addr` until Ctrl-C.
 pub async fn serve(addr: SocketAddr, state: Shared) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!("urbis serve: http://{} (store {})", listener.local_addr()?, state.pool.path().display());
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    serve_on(listener, state, Limits::default(), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serves on a bound listener until `shutdown` completes: HTTP/1.1 with
+/// keep-alive, a deadline for reading each request's headers, a size limit
+/// on them, and a deadline for answering.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = router(state).layer(middleware::from_fn(move |request: Request, next: Next| async move {
+        match tokio::time::timeout(limits.request, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                eprintln!("urbis serve: a request took longer than {:?} and was answered 503", limits.request);
+                (StatusCode::SERVICE_UNAVAILABLE, "the server is busy; try again").into_response()
+            }
+        }
+    }));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    eprintln!("urbis serve: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_read)
+                .max_buf_size(limits.max_header_bytes.max(8192))
+                .keep_alive(true);
+            if let Err(e) = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await {
+                eprintln!("urbis serve: connection from {peer} refused or broken: {e}");
+            }
+        });
+    }
 }

@@ -24,4 +24,4 @@ pub mod pages;
 pub mod pool;
 pub mod view;
 
-pub use app::{router, serve, AppState};
+pub use app::{router, serve, serve_on, AppState, Limits};

@@ -68,11 +68,7 @@ impl Format {
             Some("sdmx") => Format::Sdmx,
             Some("svg") => Format::Svg,
             Some("json") => Format::Json,
-            Some(other) => {
-                return Err(AppError::bad_request(format!(
-                    "unknown format '{other}': use csv, jsonstat, sdmx, svg or json"
-                )))
-            }
+            Some(_) => return Err(AppError::bad_request("unknown format: use csv, jsonstat, sdmx, svg or json")),
         })
     }
 
