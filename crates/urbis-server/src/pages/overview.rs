@@ -20,6 +20,7 @@ pub async fn handler(State(state): State<Shared>) -> Result<Response, AppError> 
 /// The headline: the first indicator with a map-able level, with the rows of
 /// the foreign-born group at that level and period.
 fn headline(app: &crate::AppState, store: &Store) -> Result<Option<(String, String, Vec<IndicatorRow>)>, AppError> {
+    let levels = store.levels()?;
     for info in store.indicators()? {
         let rows = store.observations(&ObservationFilter {
             indicator: Some(info.id.clone()),
@@ -27,10 +28,10 @@ fn headline(app: &crate::AppState, store: &Store) -> Result<Option<(String, Stri
             ..Default::default()
         })?;
         let latest = rows.iter().map(|r| r.time.clone()).max().unwrap_or_default();
-        for level in store.levels()? {
+        for level in &levels {
             let kept: Vec<IndicatorRow> = rows
                 .iter()
-                .filter(|r| r.geo_level == level && r.time == latest && r.group == "FOR")
+                .filter(|r| &r.geo_level == level && r.time == latest && r.group == "FOR")
                 .filter(|r| r.breakdown == "c_birth" || !rows.iter().any(|x| x.breakdown == "c_birth"))
                 .cloned()
                 .collect();
