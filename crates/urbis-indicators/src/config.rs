@@ -255,6 +255,20 @@ pub struct Publication {
     pub family: BTreeMap<Text, ReliabilitySpec>,
     #[serde(default)]
     pub disclosure: DisclosureSpec,
+    /// Pooled years: rolling windows of consecutive survey years.
+    #[serde(default)]
+    pub pooling: Option<PoolingSpec>,
+}
+
+/// `[publication.pooling]`: when to publish estimates from pooled survey years.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolingSpec {
+    /// `never`, `fallback` (when the annual figure fails the rules) or `always`.
+    pub mode: Text,
+    /// Length of the rolling window in years (default 3).
+    #[serde(default)]
+    pub years: Option<Spanned<i64>>,
 }
 
 /// Reliability thresholds; a key left out keeps the default (or the general value).

@@ -8,6 +8,9 @@
 //!    CV or half-width limits) are not published (flag `u`, CONF_STATUS
 //!    `N`); those below `reliable_n` (or the `reliable_` limits) carry flag `u`.
 //! 3. Gaps to natives are published only when both sides are.
+//! 4. Pooled years as a fallback: an annual figure that fails the rules is
+//!    replaced by the pooled figure of the window ending that year when that
+//!    one fares better ([`fallback`]).
 //!
 //! Secondary suppression (protecting confidential cells against recovery by
 //! subtraction from published totals) is not done yet: the review counts the
@@ -26,7 +29,11 @@ use urbis_core::{IndicatorRow, Measure};
 
 use crate::catalogue::Indicator;
 use crate::classify::NAT;
+use rules::PoolMode;
 pub use rules::Rules;
+
+/// The `method` of figures from pooled survey years.
+pub const POOLED: &str = "pooled";
 
 /// What happened to a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -40,6 +47,10 @@ pub enum Action {
     Primary,
     /// Confidential because a side of a gap is (CONF_STATUS `C`).
     ConfidentialGap,
+    /// The annual figure failed the rules and the pooled one of the window
+    /// ending that year is published instead (`[publication.pooling]`
+    /// `mode = "fallback"`).
+    Pooled,
 }
 
 /// One line of the review.
@@ -59,7 +70,8 @@ pub struct Entry {
 /// The report for the statistician's review before release.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Review {
-    /// Figures by outcome: `published`, `flagged`, `not_published`, `primary`, `confidential_gap`.
+    /// Figures by outcome: `published`, `flagged`, `not_published`, `primary`,
+    /// `confidential_gap`, and `pooled` (annual figures replaced by pooled ones).
     pub counts: BTreeMap<String, usize>,
     pub entries: Vec<Entry>,
     /// Confidential values not protected against recovery from published
@@ -97,6 +109,7 @@ impl Review {
                 Action::NotPublished => "not published",
                 Action::Primary => "confidential (primary)",
                 Action::ConfidentialGap => "confidential (gap)",
+                Action::Pooled => "replaced by pooled years",
             };
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{action}\t{}\n",
@@ -118,13 +131,18 @@ enum Status {
 }
 
 /// Applies the rules to the run's rows in place and returns the review.
-pub fn apply(rows: &mut [IndicatorRow], indicators: &[Indicator], rules: &Rules) -> Review {
+/// With pooling as a fallback, `rows` holds the annual and the pooled
+/// figures, and only those published are kept (see [`fallback`]).
+pub fn apply(rows: &mut Vec<IndicatorRow>, indicators: &[Indicator], rules: &Rules) -> Review {
     let by_id: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut status: Vec<Status> =
         rows.iter().map(|r| first_status(r, by_id.get(r.indicator.as_str()), rules)).collect();
-    let unprotected = status.iter().filter(|s| matches!(s, Status::Primary(_))).count();
     gaps(rows, &mut status);
-    let mut review = Review { unprotected, ..Default::default() };
+    let mut review = Review::default();
+    if rules.pooling.mode == PoolMode::Fallback {
+        fallback(rows, &mut status, &mut review);
+    }
+    review.unprotected = status.iter().filter(|s| matches!(s, Status::Primary(_))).count();
     for (row, status) in rows.iter_mut().zip(&status) {
         let (action, reason) = match status {
             Status::Free => {
@@ -136,27 +154,113 @@ pub fn apply(rows: &mut [IndicatorRow], indicators: &[Indicator], rules: &Rules)
             Status::Primary(why) => (Action::Primary, why),
             Status::ConfidentialGap(why) => (Action::ConfidentialGap, why),
         };
+        review.count(action);
+        review.entries.push(entry(row, action, reason.clone()));
+        mark(row, action);
+    }
+    review
+}
+
+fn entry(row: &IndicatorRow, action: Action, reason: String) -> Entry {
+    Entry {
+        indicator: row.indicator.clone(),
+        geo_level: row.geo_level.clone(),
+        geo: row.geo.clone(),
+        time: row.time.clone(),
+        breakdown: row.breakdown.clone(),
+        group: row.group.clone(),
+        measure: row.measure.code().to_string(),
+        action,
+        reason,
+    }
+}
+
+impl Review {
+    fn count(&mut self, action: Action) {
         let name = match action {
             Action::Flagged => "flagged",
             Action::NotPublished => "not_published",
             Action::Primary => "primary",
             Action::ConfidentialGap => "confidential_gap",
+            Action::Pooled => "pooled",
         };
-        *review.counts.entry(name.into()).or_default() += 1;
-        review.entries.push(Entry {
-            indicator: row.indicator.clone(),
-            geo_level: row.geo_level.clone(),
-            geo: row.geo.clone(),
-            time: row.time.clone(),
-            breakdown: row.breakdown.clone(),
-            group: row.group.clone(),
-            measure: row.measure.code().to_string(),
-            action,
-            reason: reason.clone(),
-        });
-        mark(row, action);
+        *self.counts.entry(name.into()).or_default() += 1;
     }
-    review
+}
+
+/// How bad a status is: published, flagged, not published, confidential.
+fn severity(status: &Status) -> u8 {
+    match status {
+        Status::Free => 0,
+        Status::Flagged(_) => 1,
+        Status::NotPublished(_) => 2,
+        Status::Primary(_) | Status::ConfidentialGap(_) => 3,
+    }
+}
+
+/// A figure's cell and year: indicator, level, area, breakdown, group, measure, year.
+type Cell<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, Measure, &'a str);
+
+fn cell<'a>(r: &'a IndicatorRow, year: &'a str) -> Cell<'a> {
+    (&r.indicator, &r.geo_level, &r.geo, &r.breakdown, &r.group, r.measure, year)
+}
+
+/// The year a pooled figure's window ends (`2021-2023` → `2023`).
+fn window_end(time: &str) -> &str {
+    time.rsplit_once('-').map_or(time, |(_, end)| end)
+}
+
+/// Pooling as a fallback: each annual figure that is not published as
+/// estimated (flagged, not published or confidential) is replaced by the
+/// pooled figure of the same cell (indicator, level, area, breakdown, group,
+/// measure) from the window ending that year, when the pooled figure fares
+/// strictly better under the same rules. A cell with pooled but no annual
+/// figure (no respondent that year) gets its pooled figure. The other pooled
+/// figures are dropped. Values and gaps are replaced each on their own
+/// status, and a gap's status comes from its own sides (same time, same
+/// method), so a published gap is always the contrast of two values of one
+/// design.
+fn fallback(rows: &mut Vec<IndicatorRow>, status: &mut Vec<Status>, review: &mut Review) {
+    let mut pooled: HashMap<Cell, usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.method == POOLED {
+            pooled.insert(cell(r, window_end(&r.time)), i);
+        }
+    }
+    // For each row: the row published in its place (itself, or a pooled one), or none.
+    let mut take: Vec<Option<usize>> = vec![None; rows.len()];
+    let mut replaced = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.method == POOLED {
+            continue;
+        }
+        take[i] = Some(i);
+        let Some(j) = pooled.remove(&cell(r, &r.time)) else { continue };
+        if severity(&status[j]) < severity(&status[i]) {
+            take[i] = Some(j);
+            replaced.push((i, j));
+        }
+    }
+    let mut orphans: Vec<usize> = pooled.into_values().collect();
+    orphans.sort_unstable();
+    for (i, j) in replaced {
+        let why = match &status[i] {
+            Status::Free => unreachable!("a published figure is never replaced"),
+            Status::Flagged(why) => format!("annual figure flagged u ({why})"),
+            Status::NotPublished(why) => format!("annual figure not published ({why})"),
+            Status::Primary(why) | Status::ConfidentialGap(why) => format!("annual figure confidential ({why})"),
+        };
+        let reason = format!("{why}; published from the pooled years {}", rows[j].time);
+        review.entries.push(entry(&rows[i], Action::Pooled, reason));
+        review.count(Action::Pooled);
+    }
+    let order: Vec<usize> = take.into_iter().flatten().chain(orphans).collect();
+    let mut old_rows: Vec<Option<IndicatorRow>> = std::mem::take(rows).into_iter().map(Some).collect();
+    let mut old_status: Vec<Option<Status>> = std::mem::take(status).into_iter().map(Some).collect();
+    for i in order {
+        rows.push(old_rows[i].take().expect("each row is published once"));
+        status.push(old_status[i].take().expect("each row is published once"));
+    }
 }
 
 /// Writes the outcome into the row: flags, status, and blanks.
@@ -368,5 +472,98 @@ mod tests {
         let eu = find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference);
         assert_eq!(eu.conf_status, "C");
         assert!(eu.estimate.is_nan() && eu.n.is_none());
+    }
+
+    fn pooled(row: IndicatorRow, window: &str, n: u64) -> IndicatorRow {
+        IndicatorRow { time: window.into(), method: POOLED.into(), n: Some(n), estimate: 61.0, ..row }
+    }
+
+    fn fallback_rules() -> Rules {
+        Rules { pooling: rules::Pooling { mode: PoolMode::Fallback, years: 3, line: None }, ..Rules::default() }
+    }
+
+    #[test]
+    fn fallback_keeps_annual_figures_that_pass_and_exactly_at_a_threshold() {
+        // n = 50 is exactly reliable_n: published without flag, kept.
+        let annual = value("city", "A", "NAT", 50);
+        let mut rows = vec![annual.clone(), pooled(annual, "2021-2023", 150)];
+        let review = apply(&mut rows, &catalogue(), &fallback_rules());
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].time.as_str(), rows[0].method.as_str(), rows[0].flag.as_str()), ("2023", "direct", ""));
+        assert!(review.entries.is_empty() && !review.counts.contains_key("pooled"));
+    }
+
+    #[test]
+    fn fallback_replaces_failing_annual_figures_by_better_pooled_ones() {
+        let flagged = value("city", "A", "NAT", 49); // one below reliable_n: flag u
+        let not_published = value("city", "B", "NAT", 12);
+        let confidential = value("city", "C", "NAT", 4);
+        let both_fail = value("city", "D", "NAT", 15);
+        let mut rows = vec![
+            flagged.clone(),
+            not_published.clone(),
+            confidential.clone(),
+            both_fail.clone(),
+            pooled(flagged, "2021-2023", 140),
+            pooled(not_published, "2021-2023", 30),
+            pooled(confidential, "2021-2023", 15),
+            pooled(both_fail, "2021-2023", 19),
+            // A window ending in another year does not stand for 2023.
+            pooled(value("city", "B", "NAT", 0), "2020-2022", 400),
+        ];
+        let review = apply(&mut rows, &catalogue(), &fallback_rules());
+        let got: Vec<(&str, &str, &str, &str)> =
+            rows.iter().map(|r| (r.geo.as_str(), r.time.as_str(), r.conf_status.as_str(), r.flag.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("A", "2021-2023", "F", ""),
+                ("B", "2021-2023", "F", "u"),
+                ("C", "2021-2023", "N", "u"),
+                ("D", "2023", "N", "u"),
+                // No annual figure for 2022 in the rows: the pooled one stands alone.
+                ("B", "2020-2022", "F", ""),
+            ]
+        );
+        assert_eq!(rows[0].estimate, 61.0);
+        assert_eq!(review.counts["pooled"], 3);
+        let entry = review.entries.iter().find(|e| e.action == Action::Pooled && e.geo == "A").unwrap();
+        assert_eq!(entry.time, "2023");
+        assert_eq!(entry.reason, "annual figure flagged u (n = 49 < 50); published from the pooled years 2021-2023");
+        assert_eq!(review.unprotected, 0, "the confidential annual figure is not published");
+    }
+
+    #[test]
+    fn fallback_gaps_come_with_their_own_window() {
+        let mut annual = area("city", "A", [400, 30, 200]);
+        annual.extend([gap("city", "A", "EU27_2020_FOR"), gap("city", "A", "NEU27_2020_FOR")]);
+        let pooled_rows: Vec<IndicatorRow> = area("city", "A", [1200, 90, 600])
+            .into_iter()
+            .chain([gap("city", "A", "EU27_2020_FOR"), gap("city", "A", "NEU27_2020_FOR")])
+            .map(|r| {
+                let n = r.n.unwrap();
+                pooled(r, "2021-2023", n)
+            })
+            .collect();
+        let mut rows = annual.into_iter().chain(pooled_rows).collect::<Vec<_>>();
+        apply(&mut rows, &catalogue(), &fallback_rules());
+        // The EU value (n = 30, flagged) and its gap (flagged through that
+        // side) come from the window; natives and the non-EU gap stay annual.
+        let eu = find(&rows, "A", "EU27_2020_FOR", Measure::Value);
+        assert_eq!((eu.time.as_str(), eu.flag.as_str()), ("2021-2023", ""));
+        let eu_gap = find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference);
+        assert_eq!((eu_gap.time.as_str(), eu_gap.method.as_str(), eu_gap.flag.as_str()), ("2021-2023", "pooled", ""));
+        assert_eq!(find(&rows, "A", "NAT", Measure::Value).time, "2023");
+        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::GapDifference).time, "2023");
+        assert_eq!(rows.len(), 7);
+    }
+
+    #[test]
+    fn without_fallback_pooled_and_annual_rows_are_all_kept() {
+        let annual = value("city", "A", "NAT", 30);
+        let mut rows = vec![annual.clone(), pooled(annual, "2021-2023", 90)];
+        apply(&mut rows, &catalogue(), &Rules::default());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].flag, "u");
     }
 }

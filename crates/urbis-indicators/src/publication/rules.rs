@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use crate::config::{ConfigError, Publication, ReliabilitySpec, Source};
+use crate::config::{ConfigError, PoolingSpec, Publication, ReliabilitySpec, Source};
 
 /// Families a `[publication.family.X]` table may name.
 pub const FAMILIES: [&str; 6] =
@@ -50,12 +50,44 @@ pub struct Rules {
     pub min_respondents: u64,
     /// Threshold rule for register counts (persons).
     pub min_count: u64,
+    /// When pooled survey years are published.
+    pub pooling: Pooling,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { general: Reliability::default(), families: BTreeMap::new(), min_respondents: 10, min_count: 10 }
+        Rules {
+            general: Reliability::default(),
+            families: BTreeMap::new(),
+            min_respondents: 10,
+            min_count: 10,
+            pooling: Pooling::default(),
+        }
     }
+}
+
+/// When estimates from pooled survey years are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PoolMode {
+    /// Annual estimates only.
+    #[default]
+    Never,
+    /// The pooled estimate of the window ending in a year replaces an annual
+    /// figure that fails the rules, when it fares better.
+    Fallback,
+    /// Pooled estimates only, one per full window.
+    Always,
+}
+
+/// Pooled years: the mode and the window length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pooling {
+    pub mode: PoolMode,
+    /// Consecutive survey years per window.
+    pub years: usize,
+    /// Configuration line of the window length (or of `mode`), for errors
+    /// found when the sources are read.
+    pub line: Option<usize>,
 }
 
 impl Rules {
@@ -80,6 +112,10 @@ impl Rules {
             families,
             min_respondents: count(&d.min_respondents, defaults.min_respondents, text)?,
             min_count: count(&d.min_count, defaults.min_count, text)?,
+            pooling: match &spec.pooling {
+                Some(p) => pooling(p, text)?,
+                None => Pooling::default(),
+            },
         })
     }
 
@@ -126,6 +162,32 @@ fn reliability(spec: &ReliabilitySpec, base: &Reliability, text: &Source) -> Res
         }
     }
     Ok(r)
+}
+
+/// The default window length (docs/publication.md).
+const DEFAULT_POOLED_YEARS: usize = 3;
+
+fn pooling(spec: &PoolingSpec, text: &Source) -> Result<Pooling, ConfigError> {
+    let mode = match spec.mode.get_ref().as_str() {
+        "never" => PoolMode::Never,
+        "fallback" => PoolMode::Fallback,
+        "always" => PoolMode::Always,
+        other => {
+            return Err(text.error(&spec.mode, format!("unknown pooling mode '{other}' (never, fallback, always)")))
+        }
+    };
+    let years = match &spec.years {
+        None => DEFAULT_POOLED_YEARS,
+        Some(y) if *y.get_ref() >= 2 && *y.get_ref() <= 10 => *y.get_ref() as usize,
+        Some(y) => {
+            return Err(text.error(y, format!("a pooling window is 2 to 10 consecutive years, got {}", y.get_ref())))
+        }
+    };
+    let line = match &spec.years {
+        Some(y) => text.line(y.span().start),
+        None => text.line(spec.mode.span().start),
+    };
+    Ok(Pooling { mode, years, line: Some(line) })
 }
 
 fn count(value: &Option<Spanned<i64>>, default: u64, text: &Source) -> Result<u64, ConfigError> {
@@ -178,5 +240,19 @@ mod tests {
         assert_eq!(e.line, Some(3), "{e}");
         let e = rules("[disclosure]\nmin_respondents = -1\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn pooling_modes_and_window_lengths() {
+        assert_eq!(rules("").unwrap().pooling.mode, PoolMode::Never);
+        let r = rules("[pooling]\nmode = \"fallback\"\nyears = 2\n").unwrap();
+        assert_eq!((r.pooling.mode, r.pooling.years, r.pooling.line), (PoolMode::Fallback, 2, Some(3)));
+        let r = rules("[pooling]\nmode = \"always\"\n").unwrap();
+        assert_eq!((r.pooling.mode, r.pooling.years, r.pooling.line), (PoolMode::Always, 3, Some(2)));
+        let e = rules("[pooling]\nmode = \"sometimes\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("never, fallback, always"), "{e}");
+        let e = rules("[pooling]\nmode = \"always\"\nyears = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
     }
 }
