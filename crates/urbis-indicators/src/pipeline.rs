@@ -25,7 +25,8 @@ use crate::harmonise::{
     canonical_column, definition_id, derive_groups, derive_overcrowded, kind_of, Breakdown, Mapping, UnknownCodes,
     CANONICAL,
 };
-use crate::publication::rules::{PoolMode, Pooling};
+use crate::publication::rules::{Dominance, PoolMode, Pooling};
+use crate::publication::Concentration;
 
 /// An error of a run: a configuration line, or a data problem naming its file.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,6 +166,8 @@ pub fn run(
         ..Default::default()
     };
     let mut rows = Vec::new();
+    // Parallel to the survey rows: the contributions behind magnitude cells.
+    let mut concentration: Vec<Option<Concentration>> = Vec::new();
     let pooling = &rules.pooling;
     let mut steps = config.sources.len() * indicators.len().max(1);
     let mut done = 0;
@@ -233,7 +236,9 @@ pub fn run(
         } else {
             for def in &todo {
                 let clock = std::time::Instant::now();
-                rows.extend(compute_indicator(def, &prepared, config.project.level)?);
+                let (r, c) = compute_indicator(def, &prepared, config.project.level, rules.dominance.as_ref())?;
+                rows.extend(r);
+                concentration.extend(c);
                 report.seconds.push((def.id.clone(), clock.elapsed().as_secs_f64()));
                 done += 1;
                 progress(done, steps);
@@ -247,7 +252,9 @@ pub fn run(
                 .push((format!("pooled {} {}", source.name.get_ref(), window.label), clock.elapsed().as_secs_f64()));
             for def in &todo {
                 let clock = std::time::Instant::now();
-                rows.extend(compute_indicator(def, &pooled, config.project.level)?);
+                let (r, c) = compute_indicator(def, &pooled, config.project.level, rules.dominance.as_ref())?;
+                rows.extend(r);
+                concentration.extend(c);
                 report.seconds.push((format!("{} {}", def.id, window.label), clock.elapsed().as_secs_f64()));
                 done += 1;
                 progress(done, steps);
@@ -273,7 +280,7 @@ pub fn run(
     }
     metadata.indicators = indicators.iter().map(|i| i.def.clone()).collect();
     let clock = std::time::Instant::now();
-    let review = crate::publication::apply(&mut rows, &metadata.indicators, &rules);
+    let review = crate::publication::apply(&mut rows, &concentration, &metadata.indicators, &rules);
     report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
     Ok(Run { rows, report, review, metadata })
 }
@@ -1078,7 +1085,11 @@ enum SetRole {
 
 /// The rows of one indicator for one source: one estimation over every
 /// area level × group partition, then values and gaps to natives.
-fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<IndicatorRow>> {
+/// The rows of an indicator and, parallel to them, the concentration of the
+/// contributions behind each magnitude value (when the dominance rule is on).
+type Figures = (Vec<IndicatorRow>, Vec<Option<Concentration>>);
+
+fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Option<&Dominance>) -> Result<Figures> {
     let population = Expr::parse(&def.population)
         .and_then(|e| e.evaluate(&p.frame))
         .map_err(|e| data_error(format!("indicator {}: population: {e}", def.id)))?;
@@ -1140,19 +1151,33 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         None => None,
     };
     let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
+    let concentration = match (dominance, def.kind) {
+        (Some(rule), Kind::Mean | Kind::Median | Kind::MedianRatio) => {
+            let Some(Column::Number(x)) = work.column("value") else { unreachable!("checked by indicator_inputs") };
+            Some(concentrations(p, x, &cells, &sets, rule.n))
+        }
+        _ => None,
+    };
+    let conc = |s: usize, d: usize| concentration.as_ref().map(|c| c[s][d]);
 
     // TOTAL of each (year, area) per level, for ratios to the total.
     let mut totals: HashMap<(usize, u32, u32), DomainValue> = HashMap::new();
+    let mut total_conc: HashMap<(usize, u32, u32), Concentration> = HashMap::new();
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
             for (d, key) in sets.keys[s].iter().enumerate() {
                 if let Some(v) = values[s][d].take() {
                     totals.insert((*level, key.0, key.1), v);
+                    if let Some(c) = conc(s, d) {
+                        total_conc.insert((*level, key.0, key.1), c);
+                    }
                 }
             }
         }
     }
+    let mut group_conc: HashMap<(usize, Breakdown, DomainKey), Concentration> = HashMap::new();
     let mut rows = Vec::new();
+    let mut row_conc = Vec::new();
     // Per (level, breakdown): the group values (first partition wins for
     // groups that appear in several), then TOTAL and gaps.
     let mut by_breakdown: BTreeMap<(usize, Breakdown), GroupValues> = BTreeMap::new();
@@ -1167,12 +1192,20 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
                 v = r;
             }
             let gap = gap_values.as_mut().and_then(|g| g[s][d].take());
-            entry.entry(key.clone()).or_insert((v, gap));
+            if entry.contains_key(key) {
+                continue;
+            }
+            entry.insert(key.clone(), (v, gap));
+            if let Some(c) = conc(s, d) {
+                group_conc.insert((level, breakdown, key.clone()), c);
+            }
         }
     }
     for ((k, b), values) in &by_breakdown {
         let definition = &p.definitions[b];
-        for ((y, g, group), (v, _)) in values {
+        for (key, (v, _)) in values {
+            let (y, g, group) = key;
+            row_conc.push(group_conc.get(&(*k, *b, key.clone())).copied());
             rows.push(row(
                 def,
                 p,
@@ -1193,9 +1226,11 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
             let mut areas: Vec<(&(usize, u32, u32), &DomainValue)> =
                 totals.iter().filter(|(key, _)| key.0 == *k).collect();
             areas.sort_by_key(|(key, _)| **key);
-            for ((_, y, g), v) in areas {
+            for (key, v) in areas {
+                let (_, y, g) = key;
                 let v = if def.kind == Kind::MedianRatio { v.ratio(v) } else { Some(v.clone()) };
                 let Some(v) = v else { continue };
+                row_conc.push(total_conc.get(key).copied());
                 rows.push(row(
                     def,
                     p,
@@ -1229,11 +1264,75 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
                 let e = finish(&gap)?;
                 let significant =
                     (e.ci_low.is_finite() && e.ci_high.is_finite()).then_some(e.ci_low > null || e.ci_high < null);
+                row_conc.push(None);
                 rows.push(row(def, p, *k, *y, *g, *b, group, measure, &unit, &e, gap.n(), definition, significant));
             }
         }
     }
-    Ok(rows)
+    Ok((rows, row_conc))
+}
+
+/// For the (n,k)-dominance rule: per set and domain, the contributions to
+/// the domain's weighted total of the magnitude `x` (docs/publication.md).
+/// A contributor is a household (`household_id` within its lowest-level
+/// area) or, without household ids, a person; its contribution is the sum
+/// of `weight × |x|` over its members in the domain. Sums run in a fixed
+/// order (by cell and contributor), so the outcome never depends on hashing.
+fn concentrations(p: &Prepared, x: &[f64], cells: &[u32], sets: &IndicatorSets, n: usize) -> Vec<Vec<Concentration>> {
+    let weights = p.design.weights();
+    // Dense contributor of every row.
+    let household = p.frame.column("household_id");
+    let mut ids: HashMap<(u32, u64), u32> = HashMap::new();
+    let mut next = 0u32;
+    let mut per_cell: HashMap<(u32, u32), f64> = HashMap::new();
+    for i in 0..x.len() {
+        let (cell, w, v) = (cells[i], weights[i], x[i]);
+        if cell == MISSING_CODE || !v.is_finite() || w.is_nan() || w <= 0.0 {
+            continue;
+        }
+        let key = match household {
+            Some(Column::Text(t)) if t.codes[i] != MISSING_CODE => Some(u64::from(t.codes[i])),
+            Some(Column::Number(h)) if !h[i].is_nan() => Some(h[i].to_bits()),
+            _ => None,
+        };
+        let contributor = match key {
+            Some(h) => *ids.entry((p.geo[0].codes[i], h)).or_insert_with(|| {
+                next += 1;
+                next - 1
+            }),
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        *per_cell.entry((cell, contributor)).or_insert(0.0) += w * v.abs();
+    }
+    let mut per_cell: Vec<((u32, u32), f64)> = per_cell.into_iter().collect();
+    per_cell.sort_unstable_by_key(|(key, _)| *key);
+    sets.domain_of
+        .iter()
+        .zip(&sets.keys)
+        .map(|(domain_of, keys)| {
+            let mut items: Vec<(u32, u32, f64)> = per_cell
+                .iter()
+                .filter_map(|&((cell, who), c)| match domain_of[cell as usize] {
+                    MISSING_CODE => None,
+                    d => Some((d, who, c)),
+                })
+                .collect();
+            items.sort_by_key(|&(d, who, _)| (d, who));
+            let mut contributions: Vec<Vec<f64>> = vec![Vec::new(); keys.len()];
+            for (j, &(d, who, c)) in items.iter().enumerate() {
+                match j.checked_sub(1).map(|prev| items[prev]) {
+                    Some((pd, pwho, _)) if (pd, pwho) == (d, who) => {
+                        *contributions[d as usize].last_mut().expect("pushed before") += c;
+                    }
+                    _ => contributions[d as usize].push(c),
+                }
+            }
+            contributions.into_iter().map(|c| Concentration::of(c, n)).collect()
+        })
+        .collect()
 }
 
 /// The poverty populations: each (survey year, reporting country), whose own

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use crate::config::{ConfigError, PoolingSpec, Publication, ReliabilitySpec, Source};
+use crate::config::{ConfigError, DominanceSpec, PoolingSpec, Publication, ReliabilitySpec, Source};
 
 /// Families a `[publication.family.X]` table may name.
 pub const FAMILIES: [&str; 6] =
@@ -52,6 +52,8 @@ pub struct Rules {
     pub min_count: u64,
     /// When pooled survey years are published.
     pub pooling: Pooling,
+    /// The (n,k)-dominance rule for magnitude cells, when configured.
+    pub dominance: Option<Dominance>,
 }
 
 impl Default for Rules {
@@ -62,6 +64,7 @@ impl Default for Rules {
             min_respondents: 10,
             min_count: 10,
             pooling: Pooling::default(),
+            dominance: None,
         }
     }
 }
@@ -90,6 +93,23 @@ pub struct Pooling {
     pub line: Option<usize>,
 }
 
+/// The (n,k)-dominance rule: a cell is sensitive when the sum of its `n`
+/// largest contributions exceeds `k` percent of its total.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dominance {
+    pub n: usize,
+    pub k: f64,
+}
+
+impl Dominance {
+    /// Whether `top` (the sum of the `n` largest contributions) exceeds `k`
+    /// percent of `total`; exactly `k` percent is not sensitive. Compared as
+    /// `100 top > k total`, so that shares such as 60 % are exact.
+    pub fn is_sensitive(&self, top: f64, total: f64) -> bool {
+        100.0 * top > self.k * total
+    }
+}
+
 impl Rules {
     /// Validates the configuration's `[publication]` tables; errors name their line.
     pub fn from_config(spec: &Publication, text: &Source) -> Result<Rules, ConfigError> {
@@ -116,6 +136,7 @@ impl Rules {
                 Some(p) => pooling(p, text)?,
                 None => Pooling::default(),
             },
+            dominance: spec.dominance.as_ref().map(|d| dominance(d, text)).transpose()?,
         })
     }
 
@@ -190,6 +211,22 @@ fn pooling(spec: &PoolingSpec, text: &Source) -> Result<Pooling, ConfigError> {
     Ok(Pooling { mode, years, line: Some(line) })
 }
 
+fn dominance(spec: &DominanceSpec, text: &Source) -> Result<Dominance, ConfigError> {
+    let n = *spec.n.get_ref();
+    if n < 1 {
+        return Err(
+            text.error(&spec.n, format!("the dominance rule's n is a number of contributors (1 or more), got {n}"))
+        );
+    }
+    let k = *spec.k.get_ref();
+    if !(k > 0.0 && k < 100.0) {
+        return Err(
+            text.error(&spec.k, format!("the dominance rule's k is a percentage above 0 and below 100, got {k}"))
+        );
+    }
+    Ok(Dominance { n: n as usize, k })
+}
+
 fn count(value: &Option<Spanned<i64>>, default: u64, text: &Source) -> Result<u64, ConfigError> {
     match value {
         None => Ok(default),
@@ -254,5 +291,30 @@ mod tests {
         assert!(e.message.contains("never, fallback, always"), "{e}");
         let e = rules("[pooling]\nmode = \"always\"\nyears = 1\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn dominance_parameters() {
+        assert_eq!(rules("").unwrap().dominance, None);
+        let r = rules("[dominance]\nn = 2\nk = 85\n").unwrap();
+        assert_eq!(r.dominance, Some(Dominance { n: 2, k: 85.0 }));
+        for (bad, line) in [("n = 0\nk = 60", 2), ("n = 1\nk = 100", 3), ("n = 1\nk = 0", 3), ("n = 1\nk = -5.5", 3)] {
+            let e = rules(&format!("[dominance]\n{bad}\n")).unwrap_err();
+            assert_eq!(e.line, Some(line), "{bad}: {e}");
+        }
+        let e = rules("[dominance]\nn = 1\n").unwrap_err();
+        assert!(e.message.contains("k"), "{e}");
+    }
+
+    #[test]
+    fn dominance_exactly_at_k_percent_is_not_sensitive() {
+        let rule = Dominance { n: 1, k: 60.0 };
+        assert!(!rule.is_sensitive(60.0, 100.0));
+        assert!(rule.is_sensitive(60.000001, 100.0));
+        // 1.8 of 3 is exactly 60 %, but 0.6 × 3 is 1.7999999999999998 in floating point.
+        assert!(!rule.is_sensitive(1.8, 3.0));
+        let rule = Dominance { n: 2, k: 70.0 };
+        assert!(!rule.is_sensitive(0.7, 1.0));
+        assert!(!rule.is_sensitive(7.0, 10.0) && rule.is_sensitive(7.0, 9.999999));
     }
 }
