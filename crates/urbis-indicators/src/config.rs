@@ -255,6 +255,32 @@ pub struct Publication {
     pub family: BTreeMap<Text, ReliabilitySpec>,
     #[serde(default)]
     pub disclosure: DisclosureSpec,
+    /// Pooled years: rolling windows of consecutive survey years.
+    #[serde(default)]
+    pub pooling: Option<PoolingSpec>,
+    /// The (n,k)-dominance rule for magnitudes (income).
+    #[serde(default)]
+    pub dominance: Option<DominanceSpec>,
+}
+
+/// `[publication.pooling]`: when to publish estimates from pooled survey years.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolingSpec {
+    /// `never`, `fallback` (when the annual figure fails the rules) or `always`.
+    pub mode: Text,
+    /// Length of the rolling window in years (default 3).
+    #[serde(default)]
+    pub years: Option<Spanned<i64>>,
+}
+
+/// `[publication.dominance]`: a magnitude cell is confidential when its `n`
+/// largest contributors hold more than `k` percent of its total.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DominanceSpec {
+    pub n: Spanned<i64>,
+    pub k: Spanned<f64>,
 }
 
 /// Reliability thresholds; a key left out keeps the default (or the general value).

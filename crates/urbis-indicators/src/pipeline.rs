@@ -2,7 +2,8 @@
 //! source year, indicator, area level and migrant-group partition, one
 //! estimation pass over the data gives every domain at once; gaps to natives
 //! are differences (or ratios) of domain values of the same pass, so their
-//! covariance is accounted for.
+//! covariance is accounted for. Pooled survey years ([`pool`]) are estimated
+//! the same way, from a prepared source holding a window's rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ use crate::harmonise::{
     canonical_column, definition_id, derive_groups, derive_overcrowded, kind_of, Breakdown, Mapping, UnknownCodes,
     CANONICAL,
 };
+use crate::publication::rules::{Dominance, PoolMode, Pooling};
+use crate::publication::Concentration;
 
 /// An error of a run: a configuration line, or a data problem naming its file.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +85,19 @@ pub struct Metadata {
     pub definitions: BTreeMap<String, String>,
     pub sources: Vec<SourceMeta>,
     pub levels: Vec<String>,
+    /// How pooled years were used, when they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooling: Option<PoolingMeta>,
+}
+
+/// The pooling of survey years, for the metadata (docs/publication.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolingMeta {
+    /// `fallback` or `always`.
+    pub mode: String,
+    /// Years per window.
+    pub years: usize,
+    pub method: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +108,9 @@ pub struct SourceMeta {
     pub years: Vec<String>,
     pub design: String,
     pub variables: BTreeMap<String, String>,
+    /// Windows of pooled years computed from the source (`2021-2023`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pooled: Vec<String>,
 }
 
 /// Runs the configuration. `base` is the configuration's folder (relative
@@ -133,10 +152,26 @@ pub fn run(
         reporting_country: country.clone().unwrap_or_else(|| "country of each area".into()),
         confidence_level: config.project.level,
         levels: levels.clone(),
+        pooling: match rules.pooling.mode {
+            PoolMode::Never => None,
+            mode => Some(PoolingMeta {
+                mode: if mode == PoolMode::Always { "always" } else { "fallback" }.into(),
+                years: rules.pooling.years,
+                method: format!(
+                    "rolling windows of {} consecutive survey years, one ending at each survey year with a full window; \
+                     weights divided by {}, strata and PSU ids made unique per year; the poverty threshold is 60 % of the \
+                     median of the pooled window",
+                    rules.pooling.years, rules.pooling.years
+                ),
+            }),
+        },
         ..Default::default()
     };
     let mut rows = Vec::new();
-    let steps = config.sources.len() * indicators.len().max(1);
+    // Parallel to the survey rows: the contributions behind magnitude cells.
+    let mut concentration: Vec<Option<Concentration>> = Vec::new();
+    let pooling = &rules.pooling;
+    let mut steps = config.sources.len() * indicators.len().max(1);
     let mut done = 0;
     // Each indicator comes from the first source that can compute it (an LFS
     // file for employment, a SILC file for income); why the others could not
@@ -145,20 +180,22 @@ pub fn run(
     let mut reasons: BTreeMap<String, String> = BTreeMap::new();
     for source in &config.sources {
         let clock = std::time::Instant::now();
-        let prepared = prepare_source(text, source, base, &country, &breakdowns, &hierarchy, &levels, &mut report)?;
+        let keep_design = pooling.mode != PoolMode::Never;
+        let mut prepared =
+            prepare_source(text, source, base, &country, &breakdowns, &hierarchy, &levels, keep_design, &mut report)?;
         report.seconds.push((format!("source {}", source.name.get_ref()), clock.elapsed().as_secs_f64()));
-        metadata.sources.push(prepared.meta.clone());
         for (id, definition) in &prepared.definitions {
             metadata.definitions.insert(
                 definition.clone(),
                 describe_definition(id, country.as_deref().unwrap_or("the area's country")),
             );
         }
+        let mut todo: Vec<&Indicator> = Vec::new();
         for indicator in &indicators {
-            done += 1;
-            progress(done, steps);
             let id = &indicator.def.id;
             if computed.contains(id) || indicator.def.kind == Kind::Register {
+                done += 1;
+                progress(done, steps);
                 continue;
             }
             if let Some(missing) = missing_variables(indicator, &prepared.frame) {
@@ -169,6 +206,8 @@ pub fn run(
                         source.name.get_ref()
                     )
                 });
+                done += 1;
+                progress(done, steps);
                 continue;
             }
             if population_is_empty(&indicator.def, &prepared.frame) {
@@ -179,12 +218,49 @@ pub fn run(
                         indicator.def.population
                     )
                 });
+                done += 1;
+                progress(done, steps);
                 continue;
             }
-            let clock = std::time::Instant::now();
-            rows.extend(compute_indicator(&indicator.def, &prepared, config.project.level)?);
-            report.seconds.push((id.clone(), clock.elapsed().as_secs_f64()));
+            todo.push(&indicator.def);
             computed.insert(id.clone());
+        }
+        let windows = match pooling.mode {
+            PoolMode::Never => Vec::new(),
+            _ if todo.is_empty() => Vec::new(),
+            _ => windows(&prepared, pooling, source.name.get_ref())?,
+        };
+        prepared.meta.pooled = windows.iter().map(|w| w.label.clone()).collect();
+        metadata.sources.push(prepared.meta.clone());
+        steps += todo.len() * windows.len();
+        if pooling.mode == PoolMode::Always {
+            steps -= todo.len();
+        } else {
+            for def in &todo {
+                let clock = std::time::Instant::now();
+                let (r, c) = compute_indicator(def, &prepared, config.project.level, rules.dominance.as_ref())?;
+                rows.extend(r);
+                concentration.extend(c);
+                report.seconds.push((def.id.clone(), clock.elapsed().as_secs_f64()));
+                done += 1;
+                progress(done, steps);
+            }
+        }
+        for window in &windows {
+            let clock = std::time::Instant::now();
+            let pooled = pool(&prepared, window)?;
+            report
+                .seconds
+                .push((format!("pooled {} {}", source.name.get_ref(), window.label), clock.elapsed().as_secs_f64()));
+            for def in &todo {
+                let clock = std::time::Instant::now();
+                let (r, c) = compute_indicator(def, &pooled, config.project.level, rules.dominance.as_ref())?;
+                rows.extend(r);
+                concentration.extend(c);
+                report.seconds.push((format!("{} {}", def.id, window.label), clock.elapsed().as_secs_f64()));
+                done += 1;
+                progress(done, steps);
+            }
         }
     }
     for indicator in &indicators {
@@ -206,7 +282,7 @@ pub fn run(
     }
     metadata.indicators = indicators.iter().map(|i| i.def.clone()).collect();
     let clock = std::time::Instant::now();
-    let review = crate::publication::apply(&mut rows, &metadata.indicators, &rules);
+    let review = crate::publication::apply(&mut rows, &concentration, &metadata.indicators, &rules);
     report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
     Ok(Run { rows, report, review, metadata, areas: hierarchy.links() })
 }
@@ -361,6 +437,20 @@ pub(crate) struct Prepared {
     /// Per cell: its year, area code at each level, then group code of each breakdown.
     pub cell_keys: Vec<Vec<u32>>,
     pub meta: SourceMeta,
+    /// `direct` for the annual data, `pooled` for a window of pooled years.
+    pub method: &'static str,
+    /// The design's columns, kept to build pooled designs (linearisation
+    /// designs, when pooling is configured).
+    pub design_columns: Option<DesignColumns>,
+}
+
+/// The columns and options of a linearisation design, by their configured names.
+pub(crate) struct DesignColumns {
+    pub strata: Option<(String, Column)>,
+    pub ids: Option<(String, Column)>,
+    pub fpc: Option<(String, Column)>,
+    pub nest: bool,
+    pub lonely_psu: LonelyPsu,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -372,6 +462,7 @@ fn prepare_source(
     wanted: &Option<Vec<Breakdown>>,
     hierarchy: &Hierarchy,
     levels: &[String],
+    keep_design: bool,
     report: &mut Report,
 ) -> Result<Prepared> {
     let path: PathBuf = base.join(source.file.get_ref());
@@ -549,6 +640,7 @@ fn prepare_source(
     fn named<'a>(raw: &'a Frame, c: &'a Text) -> NamedColumn<'a> {
         NamedColumn { name: c.get_ref(), column: raw.column(c.get_ref()).expect("column was read") }
     }
+    let mut design_columns = None;
     let design = if let Some(reptype) = &d.reptype {
         let rep_type = match reptype.get_ref().as_str() {
             "brr" => RepType::Brr,
@@ -585,6 +677,16 @@ fn prepare_source(
                 )))
             }
         };
+        if keep_design {
+            let kept = |c: &Option<Text>| c.as_ref().map(|c| (c.get_ref().clone(), named(&raw, c).column.clone()));
+            design_columns = Some(DesignColumns {
+                strata: kept(&d.strata),
+                ids: kept(&d.ids),
+                fpc: kept(&d.fpc),
+                nest: d.nest,
+                lonely_psu,
+            });
+        }
         Design::linear(
             raw.n_rows(),
             &LinearSpec {
@@ -614,18 +716,9 @@ fn prepare_source(
             summary.kind, summary.n_strata, summary.n_psu, summary.n_replicates, summary.df
         ),
         variables: meta_variables,
+        pooled: Vec::new(),
     };
-    let (cells, cell_keys) = {
-        let mut parts: Vec<(&[u32], usize)> = vec![(&years.codes, years.len())];
-        parts.extend(geo.iter().map(|g| (g.codes.as_slice(), g.len())));
-        for b in &breakdowns {
-            match frame.column(&b.column()) {
-                Some(Column::Text(t)) => parts.push((&t.codes, t.levels.len())),
-                _ => unreachable!("group columns are text"),
-            }
-        }
-        cells_of(&parts)
-    };
+    let (cells, cell_keys) = cells(&frame, &years, &geo, &breakdowns);
     Ok(Prepared {
         frame,
         design,
@@ -638,6 +731,159 @@ fn prepare_source(
         cells,
         cell_keys,
         meta,
+        method: "direct",
+        design_columns,
+    })
+}
+
+/// The finest cells of the rows: year × area at every level × group of every breakdown.
+fn cells(frame: &Frame, years: &Grouping, geo: &[Grouping], breakdowns: &[Breakdown]) -> (Vec<u32>, Vec<Vec<u32>>) {
+    let mut parts: Vec<(&[u32], usize)> = vec![(&years.codes, years.len())];
+    parts.extend(geo.iter().map(|g| (g.codes.as_slice(), g.len())));
+    for b in breakdowns {
+        match frame.column(&b.column()) {
+            Some(Column::Text(t)) => parts.push((&t.codes, t.levels.len())),
+            _ => unreachable!("group columns are text"),
+        }
+    }
+    cells_of(&parts)
+}
+
+/// A window of consecutive survey years to pool.
+pub(crate) struct Window {
+    /// Year codes of the source in the window.
+    pub years: Vec<u32>,
+    /// `2021-2023`: the time of its figures.
+    pub label: String,
+}
+
+/// The rolling windows of `pooling.years` consecutive survey years of a
+/// source, one ending at each survey year that has the full window.
+fn windows(p: &Prepared, pooling: &Pooling, source: &str) -> Result<Vec<Window>> {
+    let error = |message: String| RunError(ConfigError { line: pooling.line, message });
+    if p.design_columns.is_none() {
+        return Err(error(format!(
+            "source '{source}' has a replicate-weight design; pooled years need a linearisation design \
+             (strata and PSU ids made unique per year)"
+        )));
+    }
+    let mut years: Vec<(i64, u32)> = Vec::new();
+    for (code, label) in p.years.labels.iter().enumerate() {
+        let year = label.trim().parse::<i64>().map_err(|_| {
+            error(format!("source '{source}': pooled years need whole survey years, got the year '{label}'"))
+        })?;
+        years.push((year, code as u32));
+    }
+    years.sort_unstable();
+    let length = pooling.years as i64;
+    let mut out = Vec::new();
+    for &(end, _) in &years {
+        let span: Vec<u32> =
+            years.iter().filter(|(y, _)| (end - length + 1..=end).contains(y)).map(|&(_, code)| code).collect();
+        if span.len() == pooling.years {
+            out.push(Window { years: span, label: format!("{}-{end}", end - length + 1) });
+        }
+    }
+    if out.is_empty() {
+        let have: Vec<String> = years.iter().map(|(y, _)| y.to_string()).collect();
+        return Err(error(format!(
+            "a pooling window of {length} years needs {length} consecutive survey years, \
+             but source '{source}' has {} {}",
+            if have.len() == 1 { "only the year" } else { "the years" },
+            have.join(", ")
+        )));
+    }
+    Ok(out)
+}
+
+/// The rows of one column at the given positions.
+fn gather(column: &Column, rows: &[usize]) -> Column {
+    match column {
+        Column::Number(v) => Column::Number(rows.iter().map(|&i| v[i]).collect()),
+        Column::Text(t) => {
+            Column::Text(TextColumn { codes: rows.iter().map(|&i| t.codes[i]).collect(), levels: t.levels.clone() })
+        }
+    }
+}
+
+/// The rows of a window of survey years as one sample: weights divided by
+/// the number of years (totals are annual averages), strata and PSU ids
+/// prefixed with the year (the years are independent samples; a source
+/// without strata gets the years as strata), one poverty population per
+/// country over the whole window. Every indicator then runs on it as on
+/// annual data.
+fn pool(p: &Prepared, window: &Window) -> Result<Prepared> {
+    let columns = p.design_columns.as_ref().expect("checked by windows()");
+    let in_window: Vec<bool> = (0..p.years.len() as u32).map(|c| window.years.contains(&c)).collect();
+    let rows: Vec<usize> = (0..p.frame.n_rows())
+        .filter(|&i| p.years.codes[i] != MISSING_CODE && in_window[p.years.codes[i] as usize])
+        .collect();
+    let mut frame = Frame::new(p.frame.source.clone(), rows.len());
+    for (name, column) in p.frame.columns() {
+        frame.push(name, gather(column, &rows));
+    }
+    // Text codes `year:value` (the year alone without a column).
+    let by_year = |column: Option<&Column>| -> Column {
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut levels = Vec::new();
+        let codes = rows
+            .iter()
+            .map(|&i| {
+                let year = &p.years.labels[p.years.codes[i] as usize];
+                let key = match column {
+                    Some(c) if c.is_missing(i) => return MISSING_CODE,
+                    Some(c) => format!("{year}:{}", c.display(i)),
+                    None => year.clone(),
+                };
+                *index.entry(key).or_insert_with_key(|key| {
+                    levels.push(key.clone());
+                    (levels.len() - 1) as u32
+                })
+            })
+            .collect();
+        Column::Text(TextColumn { codes, levels })
+    };
+    let n_years = window.years.len() as f64;
+    let weights = Column::Number(rows.iter().map(|&i| p.design.weights()[i] / n_years).collect());
+    let strata = by_year(columns.strata.as_ref().map(|(_, c)| c));
+    let ids = columns.ids.as_ref().map(|(name, c)| (name.as_str(), by_year(Some(c))));
+    let fpc = columns.fpc.as_ref().map(|(name, c)| (name.as_str(), gather(c, &rows)));
+    let strata_name = columns.strata.as_ref().map_or("year", |(name, _)| name.as_str());
+    let design = Design::linear(
+        rows.len(),
+        &LinearSpec {
+            weights: Some(NamedColumn { name: "weights", column: &weights }),
+            strata: Some(NamedColumn { name: strata_name, column: &strata }),
+            ids: ids.as_ref().map(|(name, column)| NamedColumn { name, column }),
+            fpc: fpc.as_ref().map(|(name, column)| NamedColumn { name, column }),
+            nest: columns.nest,
+            lonely_psu: columns.lonely_psu,
+        },
+    )
+    .map_err(|e| data_error(format!("{}: pooled years {}: {e}", p.frame.source, window.label)))?;
+    let years = Grouping { codes: vec![0; rows.len()], labels: vec![window.label.clone()] };
+    let geo: Vec<Grouping> = p
+        .geo
+        .iter()
+        .map(|g| Grouping { codes: rows.iter().map(|&i| g.codes[i]).collect(), labels: g.labels.clone() })
+        .collect();
+    let reporting =
+        TextColumn { codes: rows.iter().map(|&i| p.reporting.codes[i]).collect(), levels: p.reporting.levels.clone() };
+    let (cells, cell_keys) = cells(&frame, &years, &geo, &p.breakdowns);
+    Ok(Prepared {
+        frame,
+        design,
+        years,
+        geo,
+        levels: p.levels.clone(),
+        breakdowns: p.breakdowns.clone(),
+        definitions: p.definitions.clone(),
+        reporting,
+        cells,
+        cell_keys,
+        meta: p.meta.clone(),
+        method: "pooled",
+        design_columns: None,
     })
 }
 
@@ -844,7 +1090,11 @@ enum SetRole {
 
 /// The rows of one indicator for one source: one estimation over every
 /// area level × group partition, then values and gaps to natives.
-fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<IndicatorRow>> {
+/// The rows of an indicator and, parallel to them, the concentration of the
+/// contributions behind each magnitude value (when the dominance rule is on).
+type Figures = (Vec<IndicatorRow>, Vec<Option<Concentration>>);
+
+fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Option<&Dominance>) -> Result<Figures> {
     let population = Expr::parse(&def.population)
         .and_then(|e| e.evaluate(&p.frame))
         .map_err(|e| data_error(format!("indicator {}: population: {e}", def.id)))?;
@@ -906,19 +1156,33 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
         None => None,
     };
     let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
+    let concentration = match (dominance, def.kind) {
+        (Some(rule), Kind::Mean | Kind::Median | Kind::MedianRatio) => {
+            let Some(Column::Number(x)) = work.column("value") else { unreachable!("checked by indicator_inputs") };
+            Some(concentrations(p, x, &cells, &sets, rule.n))
+        }
+        _ => None,
+    };
+    let conc = |s: usize, d: usize| concentration.as_ref().map(|c| c[s][d]);
 
     // TOTAL of each (year, area) per level, for ratios to the total.
     let mut totals: HashMap<(usize, u32, u32), DomainValue> = HashMap::new();
+    let mut total_conc: HashMap<(usize, u32, u32), Concentration> = HashMap::new();
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
             for (d, key) in sets.keys[s].iter().enumerate() {
                 if let Some(v) = values[s][d].take() {
                     totals.insert((*level, key.0, key.1), v);
+                    if let Some(c) = conc(s, d) {
+                        total_conc.insert((*level, key.0, key.1), c);
+                    }
                 }
             }
         }
     }
+    let mut group_conc: HashMap<(usize, Breakdown, DomainKey), Concentration> = HashMap::new();
     let mut rows = Vec::new();
+    let mut row_conc = Vec::new();
     // Per (level, breakdown): the group values (first partition wins for
     // groups that appear in several), then TOTAL and gaps.
     let mut by_breakdown: BTreeMap<(usize, Breakdown), GroupValues> = BTreeMap::new();
@@ -933,12 +1197,20 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
                 v = r;
             }
             let gap = gap_values.as_mut().and_then(|g| g[s][d].take());
-            entry.entry(key.clone()).or_insert((v, gap));
+            if entry.contains_key(key) {
+                continue;
+            }
+            entry.insert(key.clone(), (v, gap));
+            if let Some(c) = conc(s, d) {
+                group_conc.insert((level, breakdown, key.clone()), c);
+            }
         }
     }
     for ((k, b), values) in &by_breakdown {
         let definition = &p.definitions[b];
-        for ((y, g, group), (v, _)) in values {
+        for (key, (v, _)) in values {
+            let (y, g, group) = key;
+            row_conc.push(group_conc.get(&(*k, *b, key.clone())).copied());
             rows.push(row(
                 def,
                 p,
@@ -959,9 +1231,11 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
             let mut areas: Vec<(&(usize, u32, u32), &DomainValue)> =
                 totals.iter().filter(|(key, _)| key.0 == *k).collect();
             areas.sort_by_key(|(key, _)| **key);
-            for ((_, y, g), v) in areas {
+            for (key, v) in areas {
+                let (_, y, g) = key;
                 let v = if def.kind == Kind::MedianRatio { v.ratio(v) } else { Some(v.clone()) };
                 let Some(v) = v else { continue };
+                row_conc.push(total_conc.get(key).copied());
                 rows.push(row(
                     def,
                     p,
@@ -995,11 +1269,75 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64) -> Result<Vec<In
                 let e = finish(&gap)?;
                 let significant =
                     (e.ci_low.is_finite() && e.ci_high.is_finite()).then_some(e.ci_low > null || e.ci_high < null);
+                row_conc.push(None);
                 rows.push(row(def, p, *k, *y, *g, *b, group, measure, &unit, &e, gap.n(), definition, significant));
             }
         }
     }
-    Ok(rows)
+    Ok((rows, row_conc))
+}
+
+/// For the (n,k)-dominance rule: per set and domain, the contributions to
+/// the domain's weighted total of the magnitude `x` (docs/publication.md).
+/// A contributor is a household (`household_id` within its lowest-level
+/// area) or, without household ids, a person; its contribution is the sum
+/// of `weight × |x|` over its members in the domain. Sums run in a fixed
+/// order (by cell and contributor), so the outcome never depends on hashing.
+fn concentrations(p: &Prepared, x: &[f64], cells: &[u32], sets: &IndicatorSets, n: usize) -> Vec<Vec<Concentration>> {
+    let weights = p.design.weights();
+    // Dense contributor of every row.
+    let household = p.frame.column("household_id");
+    let mut ids: HashMap<(u32, u64), u32> = HashMap::new();
+    let mut next = 0u32;
+    let mut per_cell: HashMap<(u32, u32), f64> = HashMap::new();
+    for i in 0..x.len() {
+        let (cell, w, v) = (cells[i], weights[i], x[i]);
+        if cell == MISSING_CODE || !v.is_finite() || w.is_nan() || w <= 0.0 {
+            continue;
+        }
+        let key = match household {
+            Some(Column::Text(t)) if t.codes[i] != MISSING_CODE => Some(u64::from(t.codes[i])),
+            Some(Column::Number(h)) if !h[i].is_nan() => Some(h[i].to_bits()),
+            _ => None,
+        };
+        let contributor = match key {
+            Some(h) => *ids.entry((p.geo[0].codes[i], h)).or_insert_with(|| {
+                next += 1;
+                next - 1
+            }),
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        *per_cell.entry((cell, contributor)).or_insert(0.0) += w * v.abs();
+    }
+    let mut per_cell: Vec<((u32, u32), f64)> = per_cell.into_iter().collect();
+    per_cell.sort_unstable_by_key(|(key, _)| *key);
+    sets.domain_of
+        .iter()
+        .zip(&sets.keys)
+        .map(|(domain_of, keys)| {
+            let mut items: Vec<(u32, u32, f64)> = per_cell
+                .iter()
+                .filter_map(|&((cell, who), c)| match domain_of[cell as usize] {
+                    MISSING_CODE => None,
+                    d => Some((d, who, c)),
+                })
+                .collect();
+            items.sort_by_key(|&(d, who, _)| (d, who));
+            let mut contributions: Vec<Vec<f64>> = vec![Vec::new(); keys.len()];
+            for (j, &(d, who, c)) in items.iter().enumerate() {
+                match j.checked_sub(1).map(|prev| items[prev]) {
+                    Some((pd, pwho, _)) if (pd, pwho) == (d, who) => {
+                        *contributions[d as usize].last_mut().expect("pushed before") += c;
+                    }
+                    _ => contributions[d as usize].push(c),
+                }
+            }
+            contributions.into_iter().map(|c| Concentration::of(c, n)).collect()
+        })
+        .collect()
 }
 
 /// The poverty populations: each (survey year, reporting country), whose own
@@ -1138,7 +1476,7 @@ fn row(
         n: Some(n),
         flag: String::new(),
         conf_status: "F".into(),
-        method: if def.kind == Kind::Register { "register".into() } else { "direct".into() },
+        method: if def.kind == Kind::Register { "register".into() } else { p.method.into() },
         definition: definition.to_string(),
         significant,
     }

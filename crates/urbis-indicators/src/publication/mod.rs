@@ -3,11 +3,16 @@
 //!
 //! 1. Primary disclosure control: the threshold rule marks survey figures
 //!    from fewer than `min_respondents` respondents, and register figures
-//!    from fewer than `min_count` persons, confidential (CONF_STATUS `C`).
+//!    from fewer than `min_count` persons, confidential (CONF_STATUS `C`);
+//!    the (n,k)-dominance rule marks magnitude cells whose `n` largest
+//!    contributors hold more than `k` % of the total ([`Concentration`]).
 //! 2. Reliability: survey figures below `min_n` respondents (or above the
 //!    CV or half-width limits) are not published (flag `u`, CONF_STATUS
 //!    `N`); those below `reliable_n` (or the `reliable_` limits) carry flag `u`.
 //! 3. Gaps to natives are published only when both sides are.
+//! 4. Pooled years as a fallback: an annual figure that fails the rules is
+//!    replaced by the pooled figure of the window ending that year when that
+//!    one fares better ([`fallback`]).
 //!
 //! Secondary suppression (protecting confidential cells against recovery by
 //! subtraction from published totals) is not done yet: the review counts the
@@ -26,7 +31,11 @@ use urbis_core::{IndicatorRow, Measure};
 
 use crate::catalogue::Indicator;
 use crate::classify::NAT;
+use rules::PoolMode;
 pub use rules::Rules;
+
+/// The `method` of figures from pooled survey years.
+pub const POOLED: &str = "pooled";
 
 /// What happened to a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -40,6 +49,10 @@ pub enum Action {
     Primary,
     /// Confidential because a side of a gap is (CONF_STATUS `C`).
     ConfidentialGap,
+    /// The annual figure failed the rules and the pooled one of the window
+    /// ending that year is published instead (`[publication.pooling]`
+    /// `mode = "fallback"`).
+    Pooled,
 }
 
 /// One line of the review.
@@ -59,7 +72,8 @@ pub struct Entry {
 /// The report for the statistician's review before release.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Review {
-    /// Figures by outcome: `published`, `flagged`, `not_published`, `primary`, `confidential_gap`.
+    /// Figures by outcome: `published`, `flagged`, `not_published`, `primary`,
+    /// `confidential_gap`, and `pooled` (annual figures replaced by pooled ones).
     pub counts: BTreeMap<String, usize>,
     pub entries: Vec<Entry>,
     /// Confidential values not protected against recovery from published
@@ -97,6 +111,7 @@ impl Review {
                 Action::NotPublished => "not published",
                 Action::Primary => "confidential (primary)",
                 Action::ConfidentialGap => "confidential (gap)",
+                Action::Pooled => "replaced by pooled years",
             };
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{action}\t{}\n",
@@ -117,14 +132,52 @@ enum Status {
     ConfidentialGap(String),
 }
 
+/// The contributions behind a magnitude cell, for the (n,k)-dominance rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Concentration {
+    /// Sum of the `n` largest contributions.
+    pub top: f64,
+    /// The cell total: sum of all contributions.
+    pub total: f64,
+    /// Number of contributors with a contribution.
+    pub contributors: usize,
+}
+
+impl Concentration {
+    /// From the contributions of a cell's contributors (non-negative).
+    /// With `n` or fewer contributors, the top holds them all.
+    pub fn of(mut contributions: Vec<f64>, n: usize) -> Concentration {
+        let total = contributions.iter().sum();
+        contributions.sort_unstable_by(|a, b| b.total_cmp(a));
+        Concentration { top: contributions.iter().take(n).sum(), total, contributors: contributions.len() }
+    }
+}
+
 /// Applies the rules to the run's rows in place and returns the review.
-pub fn apply(rows: &mut [IndicatorRow], indicators: &[Indicator], rules: &Rules) -> Review {
+/// `concentration` is parallel to `rows` (missing entries: no magnitude).
+/// With pooling as a fallback, `rows` holds the annual and the pooled
+/// figures, and only those published are kept (see [`fallback`]).
+pub fn apply(
+    rows: &mut Vec<IndicatorRow>,
+    concentration: &[Option<Concentration>],
+    indicators: &[Indicator],
+    rules: &Rules,
+) -> Review {
     let by_id: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
-    let mut status: Vec<Status> =
-        rows.iter().map(|r| first_status(r, by_id.get(r.indicator.as_str()), rules)).collect();
-    let unprotected = status.iter().filter(|s| matches!(s, Status::Primary(_))).count();
+    let mut status: Vec<Status> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let concentration = concentration.get(i).copied().flatten();
+            first_status(r, by_id.get(r.indicator.as_str()), concentration.as_ref(), rules)
+        })
+        .collect();
     gaps(rows, &mut status);
-    let mut review = Review { unprotected, ..Default::default() };
+    let mut review = Review::default();
+    if rules.pooling.mode == PoolMode::Fallback {
+        fallback(rows, &mut status, &mut review);
+    }
+    review.unprotected = status.iter().filter(|s| matches!(s, Status::Primary(_))).count();
     for (row, status) in rows.iter_mut().zip(&status) {
         let (action, reason) = match status {
             Status::Free => {
@@ -136,27 +189,113 @@ pub fn apply(rows: &mut [IndicatorRow], indicators: &[Indicator], rules: &Rules)
             Status::Primary(why) => (Action::Primary, why),
             Status::ConfidentialGap(why) => (Action::ConfidentialGap, why),
         };
+        review.count(action);
+        review.entries.push(entry(row, action, reason.clone()));
+        mark(row, action);
+    }
+    review
+}
+
+fn entry(row: &IndicatorRow, action: Action, reason: String) -> Entry {
+    Entry {
+        indicator: row.indicator.clone(),
+        geo_level: row.geo_level.clone(),
+        geo: row.geo.clone(),
+        time: row.time.clone(),
+        breakdown: row.breakdown.clone(),
+        group: row.group.clone(),
+        measure: row.measure.code().to_string(),
+        action,
+        reason,
+    }
+}
+
+impl Review {
+    fn count(&mut self, action: Action) {
         let name = match action {
             Action::Flagged => "flagged",
             Action::NotPublished => "not_published",
             Action::Primary => "primary",
             Action::ConfidentialGap => "confidential_gap",
+            Action::Pooled => "pooled",
         };
-        *review.counts.entry(name.into()).or_default() += 1;
-        review.entries.push(Entry {
-            indicator: row.indicator.clone(),
-            geo_level: row.geo_level.clone(),
-            geo: row.geo.clone(),
-            time: row.time.clone(),
-            breakdown: row.breakdown.clone(),
-            group: row.group.clone(),
-            measure: row.measure.code().to_string(),
-            action,
-            reason: reason.clone(),
-        });
-        mark(row, action);
+        *self.counts.entry(name.into()).or_default() += 1;
     }
-    review
+}
+
+/// How bad a status is: published, flagged, not published, confidential.
+fn severity(status: &Status) -> u8 {
+    match status {
+        Status::Free => 0,
+        Status::Flagged(_) => 1,
+        Status::NotPublished(_) => 2,
+        Status::Primary(_) | Status::ConfidentialGap(_) => 3,
+    }
+}
+
+/// A figure's cell and year: indicator, level, area, breakdown, group, measure, year.
+type Cell<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, Measure, &'a str);
+
+fn cell<'a>(r: &'a IndicatorRow, year: &'a str) -> Cell<'a> {
+    (&r.indicator, &r.geo_level, &r.geo, &r.breakdown, &r.group, r.measure, year)
+}
+
+/// The year a pooled figure's window ends (`2021-2023` → `2023`).
+fn window_end(time: &str) -> &str {
+    time.rsplit_once('-').map_or(time, |(_, end)| end)
+}
+
+/// Pooling as a fallback: each annual figure that is not published as
+/// estimated (flagged, not published or confidential) is replaced by the
+/// pooled figure of the same cell (indicator, level, area, breakdown, group,
+/// measure) from the window ending that year, when the pooled figure fares
+/// strictly better under the same rules. A cell with pooled but no annual
+/// figure (no respondent that year) gets its pooled figure. The other pooled
+/// figures are dropped. Values and gaps are replaced each on their own
+/// status, and a gap's status comes from its own sides (same time, same
+/// method), so a published gap is always the contrast of two values of one
+/// design.
+fn fallback(rows: &mut Vec<IndicatorRow>, status: &mut Vec<Status>, review: &mut Review) {
+    let mut pooled: HashMap<Cell, usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.method == POOLED {
+            pooled.insert(cell(r, window_end(&r.time)), i);
+        }
+    }
+    // For each row: the row published in its place (itself, or a pooled one), or none.
+    let mut take: Vec<Option<usize>> = vec![None; rows.len()];
+    let mut replaced = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.method == POOLED {
+            continue;
+        }
+        take[i] = Some(i);
+        let Some(j) = pooled.remove(&cell(r, &r.time)) else { continue };
+        if severity(&status[j]) < severity(&status[i]) {
+            take[i] = Some(j);
+            replaced.push((i, j));
+        }
+    }
+    let mut orphans: Vec<usize> = pooled.into_values().collect();
+    orphans.sort_unstable();
+    for (i, j) in replaced {
+        let why = match &status[i] {
+            Status::Free => unreachable!("a published figure is never replaced"),
+            Status::Flagged(why) => format!("annual figure flagged u ({why})"),
+            Status::NotPublished(why) => format!("annual figure not published ({why})"),
+            Status::Primary(why) | Status::ConfidentialGap(why) => format!("annual figure confidential ({why})"),
+        };
+        let reason = format!("{why}; published from the pooled years {}", rows[j].time);
+        review.entries.push(entry(&rows[i], Action::Pooled, reason));
+        review.count(Action::Pooled);
+    }
+    let order: Vec<usize> = take.into_iter().flatten().chain(orphans).collect();
+    let mut old_rows: Vec<Option<IndicatorRow>> = std::mem::take(rows).into_iter().map(Some).collect();
+    let mut old_status: Vec<Option<Status>> = std::mem::take(status).into_iter().map(Some).collect();
+    for i in order {
+        rows.push(old_rows[i].take().expect("each row is published once"));
+        status.push(old_status[i].take().expect("each row is published once"));
+    }
 }
 
 /// Writes the outcome into the row: flags, status, and blanks.
@@ -185,8 +324,13 @@ fn mark(row: &mut IndicatorRow, action: Action) {
     }
 }
 
-/// The threshold rule, then the reliability limits, for value rows.
-fn first_status(row: &IndicatorRow, def: Option<&&Indicator>, rules: &Rules) -> Status {
+/// The threshold and dominance rules, then the reliability limits, for value rows.
+fn first_status(
+    row: &IndicatorRow,
+    def: Option<&&Indicator>,
+    concentration: Option<&Concentration>,
+    rules: &Rules,
+) -> Status {
     if row.measure != Measure::Value {
         return Status::Free;
     }
@@ -203,6 +347,22 @@ fn first_status(row: &IndicatorRow, def: Option<&&Indicator>, rules: &Rules) -> 
     }
     if n < rules.min_respondents {
         return Status::Primary(format!("n = {n} < {} respondents", rules.min_respondents));
+    }
+    if let (Some(rule), Some(c)) = (&rules.dominance, concentration) {
+        if rule.is_sensitive(c.top, c.total) {
+            let largest = match rule.n {
+                1 => "the largest contributor holds".to_string(),
+                n => format!("the {n} largest contributors hold"),
+            };
+            return Status::Primary(format!(
+                "dominance ({}, {}): {largest} {:.1} % of the total > {} % (contributors: {})",
+                rule.n,
+                rule.k,
+                100.0 * c.top / c.total,
+                rule.k,
+                c.contributors
+            ));
+        }
     }
     let limits = rules.reliability(def.map_or("custom", |d| d.family.as_str()));
     if !row.estimate.is_finite() {
@@ -324,7 +484,7 @@ mod tests {
             value("city", "E", "NAT", 50),
             value("city", "F", "NAT", 49),
         ];
-        apply(&mut rows, &catalogue(), &Rules::default());
+        apply(&mut rows, &[], &catalogue(), &Rules::default());
         let status: Vec<(&str, &str)> = rows.iter().map(|r| (r.conf_status.as_str(), r.flag.as_str())).collect();
         // n = 10 passes the threshold rule but not min_n = 20; 20 is published, flagged.
         assert_eq!(status, [("N", "u"), ("C", "c"), ("F", "u"), ("N", "u"), ("F", ""), ("F", "u")]);
@@ -340,14 +500,14 @@ mod tests {
         let mut rules = Rules::default();
         rules.general.reliable_cv = Some(4.0);
         rules.general.max_cv = Some(20.0);
-        let review = apply(&mut rows, &catalogue(), &rules);
+        let review = apply(&mut rows, &[], &catalogue(), &rules);
         assert_eq!((rows[0].flag.as_str(), rows[0].conf_status.as_str()), ("u", "F"), "CV 5 % > 4 %");
         assert_eq!(rows[1].conf_status, "N", "CV 25 % > 20 %");
         assert!(review.entries[1].reason.starts_with("CV = 25.0 %"), "{:?}", review.entries[1]);
         let mut rows = vec![value("city", "A", "NAT", 500)];
         let mut rules = Rules::default();
         rules.general.max_half_width = Some(5.0);
-        apply(&mut rows, &catalogue(), &rules);
+        apply(&mut rows, &[], &catalogue(), &rules);
         assert_eq!(rows[0].conf_status, "N", "half-width 6 > 5");
     }
 
@@ -356,7 +516,7 @@ mod tests {
         let mut rows = area("city", "A", [400, 30, 200]);
         rows.extend([gap("city", "A", "EU27_2020_FOR"), gap("city", "A", "NEU27_2020_FOR"), gap("city", "A", "FOR")]);
         rows[5].significant = Some(true);
-        apply(&mut rows, &catalogue(), &Rules::default());
+        apply(&mut rows, &[], &catalogue(), &Rules::default());
         let eu = find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference);
         assert_eq!((eu.flag.as_str(), eu.conf_status.as_str()), ("u", "F"), "n = 30 side is flagged");
         assert!(eu.estimate.is_finite() && eu.significant == Some(true));
@@ -364,9 +524,168 @@ mod tests {
 
         let mut rows = area("city", "A", [400, 5, 200]);
         rows.push(gap("city", "A", "EU27_2020_FOR"));
-        apply(&mut rows, &catalogue(), &Rules::default());
+        apply(&mut rows, &[], &catalogue(), &Rules::default());
         let eu = find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference);
         assert_eq!(eu.conf_status, "C");
         assert!(eu.estimate.is_nan() && eu.n.is_none());
+    }
+
+    fn pooled(row: IndicatorRow, window: &str, n: u64) -> IndicatorRow {
+        IndicatorRow { time: window.into(), method: POOLED.into(), n: Some(n), estimate: 61.0, ..row }
+    }
+
+    fn fallback_rules() -> Rules {
+        Rules { pooling: rules::Pooling { mode: PoolMode::Fallback, years: 3, line: None }, ..Rules::default() }
+    }
+
+    #[test]
+    fn fallback_keeps_annual_figures_that_pass_and_exactly_at_a_threshold() {
+        // n = 50 is exactly reliable_n: published without flag, kept.
+        let annual = value("city", "A", "NAT", 50);
+        let mut rows = vec![annual.clone(), pooled(annual, "2021-2023", 150)];
+        let review = apply(&mut rows, &[], &catalogue(), &fallback_rules());
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].time.as_str(), rows[0].method.as_str(), rows[0].flag.as_str()), ("2023", "direct", ""));
+        assert!(review.entries.is_empty() && !review.counts.contains_key("pooled"));
+    }
+
+    #[test]
+    fn fallback_replaces_failing_annual_figures_by_better_pooled_ones() {
+        let flagged = value("city", "A", "NAT", 49); // one below reliable_n: flag u
+        let not_published = value("city", "B", "NAT", 12);
+        let confidential = value("city", "C", "NAT", 4);
+        let both_fail = value("city", "D", "NAT", 15);
+        let mut rows = vec![
+            flagged.clone(),
+            not_published.clone(),
+            confidential.clone(),
+            both_fail.clone(),
+            pooled(flagged, "2021-2023", 140),
+            pooled(not_published, "2021-2023", 30),
+            pooled(confidential, "2021-2023", 15),
+            pooled(both_fail, "2021-2023", 19),
+            // A window ending in another year does not stand for 2023.
+            pooled(value("city", "B", "NAT", 0), "2020-2022", 400),
+        ];
+        let review = apply(&mut rows, &[], &catalogue(), &fallback_rules());
+        let got: Vec<(&str, &str, &str, &str)> =
+            rows.iter().map(|r| (r.geo.as_str(), r.time.as_str(), r.conf_status.as_str(), r.flag.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("A", "2021-2023", "F", ""),
+                ("B", "2021-2023", "F", "u"),
+                ("C", "2021-2023", "N", "u"),
+                ("D", "2023", "N", "u"),
+                // No annual figure for 2022 in the rows: the pooled one stands alone.
+                ("B", "2020-2022", "F", ""),
+            ]
+        );
+        assert_eq!(rows[0].estimate, 61.0);
+        assert_eq!(review.counts["pooled"], 3);
+        let entry = review.entries.iter().find(|e| e.action == Action::Pooled && e.geo == "A").unwrap();
+        assert_eq!(entry.time, "2023");
+        assert_eq!(entry.reason, "annual figure flagged u (n = 49 < 50); published from the pooled years 2021-2023");
+        assert_eq!(review.unprotected, 0, "the confidential annual figure is not published");
+    }
+
+    #[test]
+    fn fallback_gaps_come_with_their_own_window() {
+        let mut annual = area("city", "A", [400, 30, 200]);
+        annual.extend([gap("city", "A", "EU27_2020_FOR"), gap("city", "A", "NEU27_2020_FOR")]);
+        let pooled_rows: Vec<IndicatorRow> = area("city", "A", [1200, 90, 600])
+            .into_iter()
+            .chain([gap("city", "A", "EU27_2020_FOR"), gap("city", "A", "NEU27_2020_FOR")])
+            .map(|r| {
+                let n = r.n.unwrap();
+                pooled(r, "2021-2023", n)
+            })
+            .collect();
+        let mut rows = annual.into_iter().chain(pooled_rows).collect::<Vec<_>>();
+        apply(&mut rows, &[], &catalogue(), &fallback_rules());
+        // The EU value (n = 30, flagged) and its gap (flagged through that
+        // side) come from the window; natives and the non-EU gap stay annual.
+        let eu = find(&rows, "A", "EU27_2020_FOR", Measure::Value);
+        assert_eq!((eu.time.as_str(), eu.flag.as_str()), ("2021-2023", ""));
+        let eu_gap = find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference);
+        assert_eq!((eu_gap.time.as_str(), eu_gap.method.as_str(), eu_gap.flag.as_str()), ("2021-2023", "pooled", ""));
+        assert_eq!(find(&rows, "A", "NAT", Measure::Value).time, "2023");
+        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::GapDifference).time, "2023");
+        assert_eq!(rows.len(), 7);
+    }
+
+    #[test]
+    fn without_fallback_pooled_and_annual_rows_are_all_kept() {
+        let annual = value("city", "A", "NAT", 30);
+        let mut rows = vec![annual.clone(), pooled(annual, "2021-2023", 90)];
+        apply(&mut rows, &[], &catalogue(), &Rules::default());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].flag, "u");
+    }
+
+    fn dominance_rules(n: usize, k: f64) -> Rules {
+        Rules { dominance: Some(rules::Dominance { n, k }), ..Rules::default() }
+    }
+
+    #[test]
+    fn concentration_of_the_largest_contributions() {
+        let c = Concentration::of(vec![10.0, 50.0, 25.0, 15.0], 1);
+        assert_eq!((c.top, c.total, c.contributors), (50.0, 100.0, 4));
+        assert_eq!(Concentration::of(vec![10.0, 50.0, 25.0, 15.0], 2).top, 75.0);
+        assert_eq!(Concentration::of(vec![10.0, 50.0, 25.0, 15.0], 3).top, 90.0);
+        // n or fewer contributors: the top is the whole cell.
+        let c = Concentration::of(vec![30.0, 70.0], 3);
+        assert_eq!((c.top, c.total, c.contributors), (100.0, 100.0, 2));
+    }
+
+    #[test]
+    fn dominance_marks_magnitude_cells_confidential_above_k_percent() {
+        let contributions =
+            [vec![60.0, 30.0, 10.0], vec![61.0, 30.0, 9.0], vec![40.0, 40.0, 20.0], vec![45.0, 40.0, 15.0]];
+        let run = |n: usize, k: f64| -> (Vec<String>, Review) {
+            let mut rows: Vec<IndicatorRow> =
+                ["A", "B", "C", "D"].iter().map(|geo| value("city", geo, "NAT", 100)).collect();
+            let concentration: Vec<Option<Concentration>> =
+                contributions.iter().map(|c| Some(Concentration::of(c.clone(), n))).collect();
+            let review = apply(&mut rows, &concentration, &catalogue(), &dominance_rules(n, k));
+            (rows.iter().map(|r| r.conf_status.clone()).collect(), review)
+        };
+        // (1, 60): exactly 60 % is not sensitive, 61 % is.
+        let (status, review) = run(1, 60.0);
+        assert_eq!(status, ["F", "C", "F", "F"]);
+        assert_eq!(
+            review.entries[0].reason,
+            "dominance (1, 60): the largest contributor holds 61.0 % of the total > 60 % (contributors: 3)"
+        );
+        assert_eq!(review.unprotected, 1);
+        // (2, 80): 90, 91 and 85 % exceed 80; 80 % exactly does not.
+        assert_eq!(run(2, 80.0).0, ["C", "C", "F", "C"]);
+        assert_eq!(run(2, 85.0).0, ["C", "C", "F", "F"]);
+        // (3, k): three contributors hold everything.
+        assert_eq!(run(3, 99.9).0, ["C", "C", "C", "C"]);
+        assert!(run(2, 80.0).1.entries[0]
+            .reason
+            .starts_with("dominance (2, 80): the 2 largest contributors hold 90.0 %"));
+    }
+
+    #[test]
+    fn dominance_applies_only_to_cells_with_contributions_and_gaps_follow() {
+        let mut rows = area("city", "A", [400, 300, 200]);
+        rows.push(gap("city", "A", "EU27_2020_FOR"));
+        let mut concentration = vec![None; rows.len()];
+        concentration[1] = Some(Concentration::of(vec![900.0, 50.0, 50.0], 1)); // EU27_2020_FOR
+        concentration[2] = Some(Concentration::of(vec![10.0; 200], 1));
+        let review = apply(&mut rows, &concentration, &catalogue(), &dominance_rules(1, 60.0));
+        assert_eq!(find(&rows, "A", "EU27_2020_FOR", Measure::Value).conf_status, "C");
+        assert!(find(&rows, "A", "EU27_2020_FOR", Measure::Value).n.is_none());
+        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::Value).conf_status, "F");
+        assert_eq!(find(&rows, "A", "NAT", Measure::Value).conf_status, "F", "no contributions: not a magnitude");
+        assert_eq!(find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference).conf_status, "C");
+        assert_eq!(review.counts["primary"], 1);
+        assert_eq!(review.counts["confidential_gap"], 1);
+        // Without the rule, contributions change nothing.
+        let mut rows = area("city", "A", [400, 300, 200]);
+        apply(&mut rows, &concentration, &catalogue(), &Rules::default());
+        assert!(rows.iter().all(|r| r.conf_status == "F"));
     }
 }

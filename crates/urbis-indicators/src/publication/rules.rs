@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use crate::config::{ConfigError, Publication, ReliabilitySpec, Source};
+use crate::config::{ConfigError, DominanceSpec, PoolingSpec, Publication, ReliabilitySpec, Source};
 
 /// Families a `[publication.family.X]` table may name.
 pub const FAMILIES: [&str; 6] =
@@ -50,11 +50,63 @@ pub struct Rules {
     pub min_respondents: u64,
     /// Threshold rule for register counts (persons).
     pub min_count: u64,
+    /// When pooled survey years are published.
+    pub pooling: Pooling,
+    /// The (n,k)-dominance rule for magnitude cells, when configured.
+    pub dominance: Option<Dominance>,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { general: Reliability::default(), families: BTreeMap::new(), min_respondents: 10, min_count: 10 }
+        Rules {
+            general: Reliability::default(),
+            families: BTreeMap::new(),
+            min_respondents: 10,
+            min_count: 10,
+            pooling: Pooling::default(),
+            dominance: None,
+        }
+    }
+}
+
+/// When estimates from pooled survey years are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PoolMode {
+    /// Annual estimates only.
+    #[default]
+    Never,
+    /// The pooled estimate of the window ending in a year replaces an annual
+    /// figure that fails the rules, when it fares better.
+    Fallback,
+    /// Pooled estimates only, one per full window.
+    Always,
+}
+
+/// Pooled years: the mode and the window length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pooling {
+    pub mode: PoolMode,
+    /// Consecutive survey years per window.
+    pub years: usize,
+    /// Configuration line of the window length (or of `mode`), for errors
+    /// found when the sources are read.
+    pub line: Option<usize>,
+}
+
+/// The (n,k)-dominance rule: a cell is sensitive when the sum of its `n`
+/// largest contributions exceeds `k` percent of its total.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dominance {
+    pub n: usize,
+    pub k: f64,
+}
+
+impl Dominance {
+    /// Whether `top` (the sum of the `n` largest contributions) exceeds `k`
+    /// percent of `total`; exactly `k` percent is not sensitive. Compared as
+    /// `100 top > k total`, so that shares such as 60 % are exact.
+    pub fn is_sensitive(&self, top: f64, total: f64) -> bool {
+        100.0 * top > self.k * total
     }
 }
 
@@ -80,6 +132,11 @@ impl Rules {
             families,
             min_respondents: count(&d.min_respondents, defaults.min_respondents, text)?,
             min_count: count(&d.min_count, defaults.min_count, text)?,
+            pooling: match &spec.pooling {
+                Some(p) => pooling(p, text)?,
+                None => Pooling::default(),
+            },
+            dominance: spec.dominance.as_ref().map(|d| dominance(d, text)).transpose()?,
         })
     }
 
@@ -126,6 +183,48 @@ fn reliability(spec: &ReliabilitySpec, base: &Reliability, text: &Source) -> Res
         }
     }
     Ok(r)
+}
+
+/// The default window length (docs/publication.md).
+const DEFAULT_POOLED_YEARS: usize = 3;
+
+fn pooling(spec: &PoolingSpec, text: &Source) -> Result<Pooling, ConfigError> {
+    let mode = match spec.mode.get_ref().as_str() {
+        "never" => PoolMode::Never,
+        "fallback" => PoolMode::Fallback,
+        "always" => PoolMode::Always,
+        other => {
+            return Err(text.error(&spec.mode, format!("unknown pooling mode '{other}' (never, fallback, always)")))
+        }
+    };
+    let years = match &spec.years {
+        None => DEFAULT_POOLED_YEARS,
+        Some(y) if *y.get_ref() >= 2 && *y.get_ref() <= 10 => *y.get_ref() as usize,
+        Some(y) => {
+            return Err(text.error(y, format!("a pooling window is 2 to 10 consecutive years, got {}", y.get_ref())))
+        }
+    };
+    let line = match &spec.years {
+        Some(y) => text.line(y.span().start),
+        None => text.line(spec.mode.span().start),
+    };
+    Ok(Pooling { mode, years, line: Some(line) })
+}
+
+fn dominance(spec: &DominanceSpec, text: &Source) -> Result<Dominance, ConfigError> {
+    let n = *spec.n.get_ref();
+    if n < 1 {
+        return Err(
+            text.error(&spec.n, format!("the dominance rule's n is a number of contributors (1 or more), got {n}"))
+        );
+    }
+    let k = *spec.k.get_ref();
+    if !(k > 0.0 && k < 100.0) {
+        return Err(
+            text.error(&spec.k, format!("the dominance rule's k is a percentage above 0 and below 100, got {k}"))
+        );
+    }
+    Ok(Dominance { n: n as usize, k })
 }
 
 fn count(value: &Option<Spanned<i64>>, default: u64, text: &Source) -> Result<u64, ConfigError> {
@@ -178,5 +277,44 @@ mod tests {
         assert_eq!(e.line, Some(3), "{e}");
         let e = rules("[disclosure]\nmin_respondents = -1\n").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn pooling_modes_and_window_lengths() {
+        assert_eq!(rules("").unwrap().pooling.mode, PoolMode::Never);
+        let r = rules("[pooling]\nmode = \"fallback\"\nyears = 2\n").unwrap();
+        assert_eq!((r.pooling.mode, r.pooling.years, r.pooling.line), (PoolMode::Fallback, 2, Some(3)));
+        let r = rules("[pooling]\nmode = \"always\"\n").unwrap();
+        assert_eq!((r.pooling.mode, r.pooling.years, r.pooling.line), (PoolMode::Always, 3, Some(2)));
+        let e = rules("[pooling]\nmode = \"sometimes\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("never, fallback, always"), "{e}");
+        let e = rules("[pooling]\nmode = \"always\"\nyears = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+    }
+
+    #[test]
+    fn dominance_parameters() {
+        assert_eq!(rules("").unwrap().dominance, None);
+        let r = rules("[dominance]\nn = 2\nk = 85\n").unwrap();
+        assert_eq!(r.dominance, Some(Dominance { n: 2, k: 85.0 }));
+        for (bad, line) in [("n = 0\nk = 60", 2), ("n = 1\nk = 100", 3), ("n = 1\nk = 0", 3), ("n = 1\nk = -5.5", 3)] {
+            let e = rules(&format!("[dominance]\n{bad}\n")).unwrap_err();
+            assert_eq!(e.line, Some(line), "{bad}: {e}");
+        }
+        let e = rules("[dominance]\nn = 1\n").unwrap_err();
+        assert!(e.message.contains("k"), "{e}");
+    }
+
+    #[test]
+    fn dominance_exactly_at_k_percent_is_not_sensitive() {
+        let rule = Dominance { n: 1, k: 60.0 };
+        assert!(!rule.is_sensitive(60.0, 100.0));
+        assert!(rule.is_sensitive(60.000001, 100.0));
+        // 1.8 of 3 is exactly 60 %, but 0.6 × 3 is 1.7999999999999998 in floating point.
+        assert!(!rule.is_sensitive(1.8, 3.0));
+        let rule = Dominance { n: 2, k: 70.0 };
+        assert!(!rule.is_sensitive(0.7, 1.0));
+        assert!(!rule.is_sensitive(7.0, 10.0) && rule.is_sensitive(7.0, 9.999999));
     }
 }

@@ -10,6 +10,8 @@
 //! level, empty otherwise or when not published). Codes are written as in the tidy table (`MEASURE` as
 //! `value`, `gap_diff`, `gap_ratio`), numbers in shortest round-trip form
 //! with `.` as decimal separator. Comma-separated, CRLF line ends (RFC 4180).
+//! `TIME_PERIOD` is the year, or for pooled years (`time` `2021-2023`) the
+//! SDMX time range `2021-01-01/P3Y` ([`time_period`]).
 //!
 //! A figure that is not published (NaN estimate, or `conf_status` other than
 //! `F`, e.g. `C`, `D`, `N`) has an empty `OBS_VALUE` — never 0 — and empty
@@ -58,7 +60,10 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
         let shown = |x: f64| if published && x.is_finite() { number(x) } else { String::new() };
         let numbers = [shown(r.estimate), shown(r.se), shown(r.ci_low), shown(r.ci_high), count(r.n)];
         let mut record: Vec<&str> = vec!["dataflow", dataflow, "I"];
-        record.extend(super::dimensions(r));
+        let mut dimensions = super::dimensions(r);
+        let period = time_period(&r.time);
+        dimensions[3] = &period;
+        record.extend(dimensions);
         record.extend([
             numbers[0].as_str(),
             &r.flag,
@@ -78,6 +83,20 @@ pub fn render(rows: &[IndicatorRow], dataflow: &str) -> Result<Vec<u8>> {
         w.write_record(record).map_err(|e| render_error(FORMAT, e))?;
     }
     w.into_inner().map_err(|e| render_error(FORMAT, e))
+}
+
+/// The SDMX `TIME_PERIOD` of a `time`: a year as is; a span of pooled years
+/// (`2021-2023`) as an SDMX time range, its first day and duration
+/// (`2021-01-01/P3Y`).
+pub fn time_period(time: &str) -> std::borrow::Cow<'_, str> {
+    let year =
+        |s: &str| (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten();
+    if let Some((Some(first), Some(last))) = time.split_once('-').map(|(a, b)| (year(a), year(b))) {
+        if last > first {
+            return format!("{first:04}-01-01/P{}Y", last - first + 1).into();
+        }
+    }
+    time.into()
 }
 
 /// Checks the form `AGENCY:ID(VERSION)` or `AGENCY:ID`: agency letters, digits,
@@ -112,6 +131,16 @@ fn check_dataflow(dataflow: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_years_are_time_ranges() {
+        assert_eq!(time_period("2023"), "2023");
+        assert_eq!(time_period("2021-2023"), "2021-01-01/P3Y");
+        assert_eq!(time_period("2022-2023"), "2022-01-01/P2Y");
+        for as_is in ["2023-Q1", "2023-2021", "2023-2023", "21-23", "2021-01-01/P3Y"] {
+            assert_eq!(time_period(as_is), as_is);
+        }
+    }
 
     #[test]
     fn dataflow_forms() {
