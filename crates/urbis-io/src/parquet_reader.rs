@@ -26,11 +26,29 @@ enum Builder {
     Text(TextBuilder),
 }
 
+/// Every column chunk must lie inside the file: the decoder asserts it
+/// (a panic) rather than returning an error, so damaged files are refused here.
+fn check_chunks(metadata: &parquet::file::metadata::ParquetMetaData, file_len: u64) -> std::result::Result<(), String> {
+    for group in metadata.row_groups() {
+        for column in group.columns() {
+            let start = column.dictionary_page_offset().unwrap_or_else(|| column.data_page_offset());
+            let len = column.compressed_size();
+            let end = start.checked_add(len).and_then(|e| u64::try_from(e).ok());
+            if start < 0 || len < 0 || end.is_none_or(|e| e > file_len) {
+                return Err("the file is damaged (a column chunk lies outside the file)".into());
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
     let file = path.display().to_string();
     let bad = |e: &dyn std::fmt::Display| IoError::Parquet { file: file.clone(), reason: e.to_string() };
     let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| bad(&e))?;
+    let file_len = std::fs::metadata(path).map_err(|source| IoError::Open { file: file.clone(), source })?.len();
+    check_chunks(builder.metadata(), file_len).map_err(|e| bad(&e))?;
     let schema = builder.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let wanted: Vec<String> = if options.columns.is_empty() { names.clone() } else { options.columns.clone() };
@@ -70,7 +88,8 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
                 let b = if text {
                     Builder::Text(TextBuilder::default())
                 } else {
-                    Builder::Number(Vec::with_capacity(total_rows))
+                    // The row count comes from the file: trust it only so far.
+                    Builder::Number(Vec::with_capacity(total_rows.min(1 << 24)))
                 };
                 (c, b)
             })
@@ -90,7 +109,12 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
     };
     let results: Vec<Result<ShareRead>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares.iter().map(|share| scope.spawn(|| read_share(share))).collect();
-        handles.into_iter().map(|h| h.join().expect("reader thread does not panic")).collect()
+        // The Parquet decoder panics on some damaged files instead of
+        // returning an error; such a file is refused like any damaged one.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(bad(&"the file is damaged (its pages cannot be decoded)"))))
+            .collect()
     });
     let mut n_rows = 0;
     let mut builders: Vec<Option<Builder>> = (0..wanted.len()).map(|_| None).collect();

@@ -66,3 +66,13 @@ fn missing_column_and_broken_file() {
     let err = read_table(&broken, &ReadOptions::default()).unwrap_err().to_string();
     assert!(err.contains("broken.parquet") && err.contains("Parquet"), "{err}");
 }
+
+/// Found by the `parquet_reader` fuzz target: a column chunk whose start
+/// lies before the file's beginning made the Parquet decoder panic; it is
+/// now refused as a damaged file.
+#[test]
+fn a_column_chunk_outside_the_file_is_refused() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz_parquet_chunk_outside.parquet");
+    let err = read_table(&path, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("not a readable Parquet file") && err.contains("damaged"), "{err}");
+}
