@@ -76,3 +76,12 @@ fn a_column_chunk_outside_the_file_is_refused() {
     let err = read_table(&path, &ReadOptions::default()).unwrap_err().to_string();
     assert!(err.contains("not a readable Parquet file") && err.contains("damaged"), "{err}");
 }
+
+/// Found by the `parquet_reader` fuzz target: a damaged data page made the
+/// Parquet decoder panic inside a reader thread; it is refused as damaged.
+#[test]
+fn a_page_the_decoder_panics_on_is_refused() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz_parquet_bad_page.parquet");
+    let err = read_table(&path, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("not a readable Parquet file"), "{err}");
+}
