@@ -64,6 +64,33 @@ pub struct Config {
     pub publication: Publication,
     #[serde(default)]
     pub output: Output,
+    /// Small-area estimates for indicators at a level (`[[small_area]]`).
+    #[serde(default, rename = "small_area")]
+    pub small_areas: Vec<SmallAreaSpec>,
+}
+
+/// `[[small_area]]`: a Fay–Herriot model for an indicator at a level, on
+/// covariates from a table with one row per area; areas whose direct
+/// figure fails the publication rules get the model estimate (method `fh`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmallAreaSpec {
+    /// Indicator id (one the run computes from a survey).
+    pub indicator: Text,
+    /// Area level (one of `geography.levels`).
+    pub level: Text,
+    /// Covariate table (CSV or Parquet), relative to the configuration's folder.
+    pub covariates: Text,
+    /// Column of the table with the area codes.
+    pub area: Text,
+    /// Covariates, as in R: `~ x1 + factor(x2)`.
+    pub formula: Text,
+    /// `reml` (default), `ml` or `fh` (moments).
+    #[serde(default)]
+    pub method: Option<Text>,
+    /// Groups to model (default: every group of the level).
+    #[serde(default)]
+    pub groups: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -26,3 +26,4 @@ pub mod harmonise;
 pub mod pipeline;
 pub mod publication;
 mod register;
+pub mod small_area;

@@ -55,6 +55,9 @@ pub struct Report {
     pub hierarchy: Vec<String>,
     /// Indicators of `all` that the sources cannot compute, and why.
     pub skipped: Vec<String>,
+    /// Small-area models that could not be fitted (their direct figures stay).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub small_area: Vec<String>,
     /// Sum of weights per level (the same at every level: levels add up).
     pub population_by_level: BTreeMap<String, f64>,
     /// Seconds spent reading and harmonising each source and on each indicator.
@@ -88,6 +91,10 @@ pub struct Metadata {
     /// How pooled years were used, when they were.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pooling: Option<PoolingMeta>,
+    /// The small-area models fitted (`[[small_area]]`): one per indicator,
+    /// level, breakdown, group and year, with their diagnostics.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub small_area: Vec<crate::small_area::SmallAreaMeta>,
 }
 
 /// The pooling of survey years, for the metadata (docs/publication.md).
@@ -146,6 +153,7 @@ pub fn run(
     }
     let mut report = Report::default();
     let (hierarchy, levels) = load_hierarchy(config, text, base, &mut report)?;
+    let models = crate::small_area::load(config, text, base, &hierarchy, &levels, &indicators)?;
     let mut metadata = Metadata {
         project: config.project.name.clone(),
         software: format!("urbis {}", env!("CARGO_PKG_VERSION")),
@@ -282,7 +290,28 @@ pub fn run(
     }
     metadata.indicators = indicators.iter().map(|i| i.def.clone()).collect();
     let clock = std::time::Instant::now();
-    let review = crate::publication::apply(&mut rows, &concentration, &metadata.indicators, &rules);
+    concentration.resize(rows.len(), None);
+    let models = crate::small_area::apply(
+        &models,
+        &mut rows,
+        &mut concentration,
+        &metadata.indicators,
+        &rules,
+        config.project.level,
+    )?;
+    for m in &models.meta {
+        if let Some(e) = &m.error {
+            report.small_area.push(format!(
+                "small-area model for {} at level {} ({}, {}, {}) not fitted, direct figures kept: {e}",
+                m.indicator, m.level, m.breakdown, m.group, m.time
+            ));
+        }
+    }
+    metadata.small_area = models.meta;
+    report.seconds.push(("small-area models".into(), clock.elapsed().as_secs_f64()));
+    let clock = std::time::Instant::now();
+    let review =
+        crate::publication::apply_with_models(&mut rows, &concentration, &models.notes, &metadata.indicators, &rules);
     report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
     Ok(Run { rows, report, review, metadata, areas: hierarchy.links() })
 }

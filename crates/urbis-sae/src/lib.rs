@@ -33,6 +33,7 @@
 mod arcsin;
 mod benchmark;
 mod bhf;
+pub mod covariates;
 mod error;
 mod fh;
 pub mod formula;

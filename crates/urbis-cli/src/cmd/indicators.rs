@@ -46,9 +46,14 @@ pub fn load_and_run(config_path: &Path, quiet: bool) -> Result<(urbis_indicators
 }
 
 /// The run's notes for the statistician: unmapped codes, hierarchy
-/// inconsistencies, indicators skipped.
+/// inconsistencies, indicators skipped, small-area models not fitted.
 pub fn notes(run: &Run) -> impl Iterator<Item = &String> {
-    run.report.unknown_codes.iter().chain(&run.report.hierarchy).chain(&run.report.skipped)
+    run.report
+        .unknown_codes
+        .iter()
+        .chain(&run.report.hierarchy)
+        .chain(&run.report.skipped)
+        .chain(&run.report.small_area)
 }
 
 #[derive(Serialize)]

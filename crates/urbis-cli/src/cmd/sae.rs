@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
 use serde::Serialize;
-use urbis_core::Column;
+use urbis_core::{Column, Frame};
 use urbis_io::{read_table, ColumnType, ReadOptions};
-use urbis_sae::formula::{design, parse, Covariate, Formula, Term};
+use urbis_sae::covariates::{columns_to_read, design_from_frame};
+use urbis_sae::formula::{parse, Formula, Term};
 use urbis_sae::{
     battese_harter_fuller, fay_herriot, fay_herriot_arcsin, ratio_benchmark, weighted_direct_mean, ArcsinOptions,
     Coefficient, FhFit, FhMethod, FhOptions, PopulationArea, SaeError,
@@ -148,8 +149,9 @@ struct JsonOut<'a, S: Serialize, R: Serialize> {
     areas: &'a [R],
 }
 
-/// The columns of the file by name.
+/// The columns of the file by name, and the table they came from.
 struct Columns {
+    frame: urbis_core::Frame,
     numbers: HashMap<String, Vec<f64>>,
     text: HashMap<String, Vec<Option<String>>>,
     rows: usize,
@@ -170,17 +172,14 @@ fn read_columns(path: &Path, number: &[String], text: &[String]) -> Result<Colum
     for c in text {
         options.types.insert(c.clone(), ColumnType::Text);
     }
-    let mut frame = read_table(path, &options)?;
+    let frame = read_table(path, &options)?;
     let rows = frame.n_rows();
     if rows == 0 {
         bail!("{file}: no rows");
     }
-    let mut columns = Columns { numbers: HashMap::new(), text: HashMap::new(), rows };
+    let mut columns = Columns { numbers: HashMap::new(), text: HashMap::new(), rows, frame: Frame::new("", 0) };
     for c in text {
-        if columns.text.contains_key(c) {
-            continue;
-        }
-        match frame.take(c) {
+        match frame.column(c) {
             Some(Column::Text(t)) => {
                 columns.text.insert(c.clone(), (0..rows).map(|i| t.get(i).map(String::from)).collect());
             }
@@ -188,44 +187,25 @@ fn read_columns(path: &Path, number: &[String], text: &[String]) -> Result<Colum
         }
     }
     for c in number {
-        if columns.numbers.contains_key(c) {
-            continue;
-        }
-        match frame.take(c) {
+        match frame.column(c) {
             Some(Column::Number(v)) => {
-                columns.numbers.insert(c.clone(), v);
+                columns.numbers.insert(c.clone(), v.clone());
             }
             _ => bail!("{file}: column '{c}' could not be read as numbers"),
         }
     }
+    columns.frame = frame;
     Ok(columns)
 }
 
 /// Area codes, each present and unique.
-fn area_codes(file: &str, column: &str, values: &[Option<String>]) -> Result<Vec<String>> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, v) in values.iter().enumerate() {
-        let Some(code) = v else { bail!("{file}: row {}, column '{column}': the area code is missing", i + 1) };
-        if let Some(first) = seen.insert(code.as_str(), i) {
-            bail!("{file}: row {}, column '{column}': area '{code}' appears again (first in row {})", i + 1, first + 1);
-        }
-    }
-    Ok(values.iter().map(|v| v.clone().unwrap_or_default()).collect())
+fn area_codes(file: &str, column: &str, columns: &Columns) -> Result<Vec<String>> {
+    urbis_sae::covariates::area_codes(&columns.frame, column).map_err(|e| sae_error(file, e, &HashMap::new()))
 }
 
-/// The formula's covariates as read, and their design matrix.
+/// The formula's design matrix over the file's rows.
 fn covariates(file: &str, formula: &Formula, columns: &Columns) -> Result<urbis_sae::formula::Design> {
-    let mut values: HashMap<String, Covariate> = HashMap::new();
-    for term in &formula.terms {
-        let c = term.column();
-        let v = match (term, columns.numbers.get(c)) {
-            (_, Some(v)) => Covariate::Number(v.clone()),
-            (Term::Factor(_), None) => Covariate::Text(columns.text[c].clone()),
-            (Term::Numeric(_), None) => bail!("{file}: column '{c}' could not be read as numbers"),
-        };
-        values.insert(c.to_string(), v);
-    }
-    design(formula, columns.rows, |c| values.get(c)).map_err(|e| sae_error(file, e, &HashMap::new()))
+    design_from_frame(formula, &columns.frame).map_err(|e| sae_error(file, e, &HashMap::new()))
 }
 
 /// A library error with the file name, and the library's generic column
@@ -239,27 +219,6 @@ fn sae_error(file: &str, e: SaeError, names: &HashMap<&str, String>) -> anyhow::
         SaeError::MissingColumn(c) => anyhow!("{file}: column '{c}' not found"),
         other => anyhow!("{file}: {other}"),
     }
-}
-
-/// The columns a formula reads: numeric terms as numbers, factor-only ones as text.
-fn formula_columns(formula: &Formula) -> (Vec<String>, Vec<String>) {
-    let numeric: Vec<String> = formula
-        .terms
-        .iter()
-        .filter_map(|t| match t {
-            Term::Numeric(c) => Some(c.clone()),
-            Term::Factor(_) => None,
-        })
-        .collect();
-    let factors = formula
-        .terms
-        .iter()
-        .filter_map(|t| match t {
-            Term::Factor(c) if !numeric.contains(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect();
-    (numeric, factors)
 }
 
 fn check_response(formula: &Formula, direct: &str) -> Result<()> {
@@ -285,13 +244,13 @@ pub fn run(args: Args) -> Result<()> {
     if !arcsin && args.var.is_none() {
         bail!("--var COL (the sampling variances of the direct estimates) is required");
     }
-    let (mut number, mut text) = formula_columns(&formula);
+    let (mut number, mut text) = columns_to_read(&formula);
     number.extend(
         [Some(args.direct.clone()), args.var.clone(), args.n.clone(), args.benchmark.clone()].into_iter().flatten(),
     );
     text.insert(0, args.area.clone());
     let columns = read_columns(&args.file, &number, &text)?;
-    let areas = area_codes(&file, &args.area, &columns.text[&args.area])?;
+    let areas = area_codes(&file, &args.area, &columns)?;
     let x = covariates(&file, &formula, &columns)?;
     let direct = &columns.numbers[&args.direct];
     let nan = vec![f64::NAN; columns.rows];
@@ -568,7 +527,7 @@ pub fn run_unit(args: UnitArgs) -> Result<()> {
     let mut pop_number = mean_columns.clone();
     pop_number.extend(args.pop_size.clone());
     let pop = read_columns(&args.means, &pop_number, std::slice::from_ref(&means_area))?;
-    let codes = area_codes(&means_file, &means_area, &pop.text[&means_area])?;
+    let codes = area_codes(&means_file, &means_area, &pop)?;
     let index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
     let mut area = Vec::with_capacity(sample.rows);
     for (i, code) in sample.text[&args.area].iter().enumerate() {

@@ -13,6 +13,12 @@
 //! 4. Pooled years as a fallback: an annual figure that fails the rules is
 //!    replaced by the pooled figure of the window ending that year when that
 //!    one fares better ([`fallback`]).
+//! 5. Small-area estimates (method `fh`, [`ModelNote`]): the reliability
+//!    limits on the CV and the half-width apply, those on `n` do not (the
+//!    figure is not a tabulation of the area's respondents); the threshold
+//!    and dominance rules apply when the direct estimate weighs more than
+//!    half in the model estimate (`gamma > 0.5`). Gaps are published only
+//!    between figures of one method.
 //!
 //! Secondary suppression (protecting confidential cells against recovery by
 //! subtraction from published totals) is not done yet: the review counts the
@@ -37,6 +43,25 @@ pub use rules::Rules;
 /// The `method` of figures from pooled survey years.
 pub const POOLED: &str = "pooled";
 
+/// The `method` of small-area model estimates (Fay–Herriot EBLUPs and
+/// synthetic estimates).
+pub const FH: &str = "fh";
+
+/// Above this weight of the direct estimate in a model estimate, the
+/// threshold and dominance rules of the direct figure stay on the model
+/// figure: it is then mostly the direct tabulation (docs/publication.md).
+pub const DIRECT_WEIGHT_FOR_DISCLOSURE: f64 = 0.5;
+
+/// What the rules need to know about a small-area model estimate (one per
+/// row, parallel to the rows; `None` for other figures).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelNote {
+    /// Weight of the direct estimate in the EBLUP (0 for a synthetic estimate).
+    pub gamma: f64,
+    /// Why the model estimate is published (what happened to the direct figure).
+    pub reason: String,
+}
+
 /// What happened to a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,6 +78,9 @@ pub enum Action {
     /// ending that year is published instead (`[publication.pooling]`
     /// `mode = "fallback"`).
     Pooled,
+    /// The direct figure failed the rules (or there was none) and the
+    /// small-area model estimate is published instead (`[[small_area]]`).
+    SmallArea,
 }
 
 /// One line of the review.
@@ -73,7 +101,8 @@ pub struct Entry {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Review {
     /// Figures by outcome: `published`, `flagged`, `not_published`, `primary`,
-    /// `confidential_gap`, and `pooled` (annual figures replaced by pooled ones).
+    /// `confidential_gap`, `pooled` (annual figures replaced by pooled ones)
+    /// and `small_area` (model estimates published for failing direct ones).
     pub counts: BTreeMap<String, usize>,
     pub entries: Vec<Entry>,
     /// Confidential values not protected against recovery from published
@@ -112,6 +141,7 @@ impl Review {
                 Action::Primary => "confidential (primary)",
                 Action::ConfidentialGap => "confidential (gap)",
                 Action::Pooled => "replaced by pooled years",
+                Action::SmallArea => "small-area model (fh)",
             };
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{action}\t{}\n",
@@ -163,17 +193,36 @@ pub fn apply(
     indicators: &[Indicator],
     rules: &Rules,
 ) -> Review {
+    apply_with_models(rows, concentration, &[], indicators, rules)
+}
+
+/// [`apply`] with small-area model estimates among the rows: `models` is
+/// parallel to `rows` (missing entries: not a model estimate).
+pub fn apply_with_models(
+    rows: &mut Vec<IndicatorRow>,
+    concentration: &[Option<Concentration>],
+    models: &[Option<ModelNote>],
+    indicators: &[Indicator],
+    rules: &Rules,
+) -> Review {
     let by_id: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut status: Vec<Status> = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let concentration = concentration.get(i).copied().flatten();
-            first_status(r, by_id.get(r.indicator.as_str()), concentration.as_ref(), rules)
+            let model = models.get(i).and_then(Option::as_ref);
+            first_status(r, by_id.get(r.indicator.as_str()), concentration.as_ref(), model, rules)
         })
         .collect();
     gaps(rows, &mut status);
     let mut review = Review::default();
+    for (row, model) in rows.iter().zip(models) {
+        if let Some(m) = model {
+            review.entries.push(entry(row, Action::SmallArea, m.reason.clone()));
+            review.count(Action::SmallArea);
+        }
+    }
     if rules.pooling.mode == PoolMode::Fallback {
         fallback(rows, &mut status, &mut review);
     }
@@ -218,6 +267,7 @@ impl Review {
             Action::Primary => "primary",
             Action::ConfidentialGap => "confidential_gap",
             Action::Pooled => "pooled",
+            Action::SmallArea => "small_area",
         };
         *self.counts.entry(name.into()).or_default() += 1;
     }
@@ -324,11 +374,32 @@ fn mark(row: &mut IndicatorRow, action: Action) {
     }
 }
 
-/// The threshold and dominance rules, then the reliability limits, for value rows.
+/// Why a figure as estimated is not published as it is (flagged, not
+/// published or confidential), or `None` when it passes every rule: the
+/// same rules as [`apply`], for deciding which direct figures a small-area
+/// model estimate replaces.
+pub fn fails(
+    row: &IndicatorRow,
+    def: Option<&Indicator>,
+    concentration: Option<&Concentration>,
+    rules: &Rules,
+) -> Option<String> {
+    match first_status(row, def.as_ref(), concentration, None, rules) {
+        Status::Free => None,
+        Status::Flagged(why) => Some(format!("flagged u ({why})")),
+        Status::NotPublished(why) => Some(format!("not published ({why})")),
+        Status::Primary(why) | Status::ConfidentialGap(why) => Some(format!("confidential ({why})")),
+    }
+}
+
+/// The threshold and dominance rules, then the reliability limits, for
+/// value rows. For model estimates, the threshold and dominance rules only
+/// when the direct estimate weighs more than half, and no limit on `n`.
 fn first_status(
     row: &IndicatorRow,
     def: Option<&&Indicator>,
     concentration: Option<&Concentration>,
+    model: Option<&ModelNote>,
     rules: &Rules,
 ) -> Status {
     if row.measure != Measure::Value {
@@ -345,10 +416,15 @@ fn first_status(
         }
         return Status::Free;
     }
-    if n < rules.min_respondents {
-        return Status::Primary(format!("n = {n} < {} respondents", rules.min_respondents));
+    let direct_rules = model.is_none_or(|m| m.gamma > DIRECT_WEIGHT_FOR_DISCLOSURE);
+    if direct_rules && n < rules.min_respondents {
+        let model = match model {
+            Some(m) => format!(" (model estimate with gamma = {:.2} > {DIRECT_WEIGHT_FOR_DISCLOSURE})", m.gamma),
+            None => String::new(),
+        };
+        return Status::Primary(format!("n = {n} < {} respondents{model}", rules.min_respondents));
     }
-    if let (Some(rule), Some(c)) = (&rules.dominance, concentration) {
+    if let (true, Some(rule), Some(c)) = (direct_rules, &rules.dominance, concentration) {
         if rule.is_sensitive(c.top, c.total) {
             let largest = match rule.n {
                 1 => "the largest contributor holds".to_string(),
@@ -382,16 +458,22 @@ fn first_status(
         }
         None
     };
-    if let Some(why) = fails(limits.min_n, limits.max_cv, limits.max_half_width) {
+    // A model estimate is not a tabulation of the area's respondents: its
+    // reliability is its MSE, judged by the CV and half-width limits.
+    let (min_n, reliable_n) = if model.is_some() { (0, 0) } else { (limits.min_n, limits.reliable_n) };
+    if let Some(why) = fails(min_n, limits.max_cv, limits.max_half_width) {
         return Status::NotPublished(why);
     }
-    if let Some(why) = fails(limits.reliable_n, limits.reliable_cv, limits.reliable_half_width) {
+    if let Some(why) = fails(reliable_n, limits.reliable_cv, limits.reliable_half_width) {
         return Status::Flagged(why);
     }
     Status::Free
 }
 
-/// Gaps follow their sides: published only when both are.
+/// Gaps follow their sides: published only when both are, and only when
+/// both sides come from the gap's own method (a gap is a contrast of two
+/// domain estimates of one design; a side replaced by a model estimate has
+/// no covariance with the other side that could be used).
 fn gaps(rows: &[IndicatorRow], status: &mut [Status]) {
     let index: HashMap<(&str, &str, &str, &str, &str, &str), usize> = rows
         .iter()
@@ -405,6 +487,13 @@ fn gaps(rows: &[IndicatorRow], status: &mut [Status]) {
         }
         let side = |group| index.get(&(&*r.indicator, &*r.geo_level, &*r.geo, &*r.time, &*r.breakdown, group)).copied();
         let sides = [side(r.group.as_str()), side(NAT)];
+        if let Some(other) = sides.iter().flatten().map(|&s| &rows[s]).find(|s| s.method != r.method) {
+            status[i] = Status::NotPublished(format!(
+                "the {} side is a '{}' figure, not '{}': gaps are published between figures of one method",
+                other.group, other.method, r.method
+            ));
+            continue;
+        }
         let worst = sides
             .iter()
             .map(|s| match s {
@@ -621,6 +710,55 @@ mod tests {
         apply(&mut rows, &[], &catalogue(), &Rules::default());
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].flag, "u");
+    }
+
+    fn model(row: IndicatorRow, gamma: f64) -> (IndicatorRow, Option<ModelNote>) {
+        (IndicatorRow { method: FH.into(), ..row }, Some(ModelNote { gamma, reason: "direct figure failed".into() }))
+    }
+
+    #[test]
+    fn model_estimates_keep_the_threshold_rule_only_when_mostly_direct() {
+        // n = 5 < min_respondents = 10; n = 12 < min_n = 20.
+        let cases = [
+            (model(value("district", "A", "NAT", 5), 0.51), "C"),
+            (model(value("district", "B", "NAT", 5), 0.5), "F"),
+            (model(value("district", "C", "NAT", 0), 0.0), "F"),
+            (model(value("district", "D", "NAT", 12), 0.9), "F"),
+            ((value("district", "E", "NAT", 12), None), "N"),
+        ];
+        let (mut rows, models): (Vec<_>, Vec<_>) = cases.iter().map(|(m, _)| m.clone()).unzip();
+        let review = apply_with_models(&mut rows, &[], &models, &catalogue(), &Rules::default());
+        let got: Vec<&str> = rows.iter().map(|r| r.conf_status.as_str()).collect();
+        assert_eq!(got, cases.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        assert_eq!(rows[3].flag, "", "no n limit on a model estimate");
+        assert_eq!(review.counts["small_area"], 4);
+        let primary = review.entries.iter().find(|e| e.action == Action::Primary).unwrap();
+        assert_eq!(primary.reason, "n = 5 < 10 respondents (model estimate with gamma = 0.51 > 0.5)");
+    }
+
+    #[test]
+    fn model_estimates_face_the_cv_limits_and_gaps_need_one_method() {
+        let mut rules = Rules::default();
+        rules.general.reliable_cv = Some(4.0);
+        rules.general.max_cv = Some(20.0);
+        let mut rows = area("district", "A", [400, 30, 200]);
+        rows.extend([gap("district", "A", "EU27_2020_FOR"), gap("district", "A", "NEU27_2020_FOR")]);
+        let mut models = vec![None; rows.len()];
+        let (eu, note) = model(IndicatorRow { se: 2.0, ..rows[1].clone() }, 0.2);
+        rows[1] = eu;
+        models[1] = note;
+        rows[0].se = 2.0;
+        rows[2].se = 2.0;
+        let (neu, note) = model(IndicatorRow { se: 15.0, ..rows[2].clone() }, 0.2);
+        rows[2] = neu;
+        models[2] = note;
+        apply_with_models(&mut rows, &[], &models, &catalogue(), &rules);
+        let eu = find(&rows, "A", "EU27_2020_FOR", Measure::Value);
+        assert_eq!((eu.flag.as_str(), eu.conf_status.as_str()), ("", "F"), "CV 3.3 % of a model estimate passes");
+        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::Value).conf_status, "N", "CV 25 % > 20 %");
+        let eu_gap = find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference);
+        assert_eq!(eu_gap.conf_status, "N", "a direct gap with a model side");
+        assert!(eu_gap.estimate.is_nan());
     }
 
     fn dominance_rules(n: usize, k: f64) -> Rules {
