@@ -40,6 +40,12 @@ enum Command {
     SaeUnit(Box<cmd::sae::UnitArgs>),
     /// Deterministic synthetic LFS/SILC-like person microdata for tests, examples and benchmarks.
     Synth(Box<cmd::synth::Args>),
+    /// A bundle of a project's published figures and metadata with checksums, for other cities (docs/bundle.md).
+    Export(cmd::export::Args),
+    /// Adds another city's bundle to a store, keeping who published it, when and from which run.
+    Import(cmd::import::Args),
+    /// The catalogue of integration initiatives, networks, instruments and data sources: import and export as CSV or JSON.
+    Catalogue(cmd::catalogue::Args),
 }
 
 fn main() {
@@ -61,6 +67,9 @@ fn main() {
         Command::SaeUnit(args) => cmd::sae::run_unit(*args),
         Command::Synth(args) => cmd::synth::run(*args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Export(args) => cmd::export::run(args),
+        Command::Import(args) => cmd::import::run(args),
+        Command::Catalogue(args) => cmd::catalogue::run(args),
     };
     if let Err(e) = outcome {
         if is_broken_pipe(&e) {

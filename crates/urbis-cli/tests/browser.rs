@@ -75,16 +75,18 @@ fn every_page_type_renders_in_a_browser_without_console_errors() {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     // (name, path, what the page must hold)
-    let pages: [(&str, &str, &[&str]); 9] = [
+    let pages: [(&str, &str, &[&str]); 11] = [
         ("overview", "/", &["Headline map", "<svg"]),
         ("indicator-chart", "/indicator/emp_rate", &["chart-title", "<table"]),
         ("indicator-map", "/indicator/arop?tab=map", &["map-title", "Wien (AT13)"]),
         ("indicator-table", "/indicator/emp_rate?tab=table&level=district", &["<table", "Significant"]),
         ("indicator-about", "/indicator/emp_rate?tab=about", &["Concepts used"]),
-        ("area", "/area/AT13", &["Gap to natives", "<svg"]),
+        ("area", "/area/AT13", &["Gap to natives", "<svg", "Compare with peers"]),
         ("compare", "/compare?indicator=arop&geo=AT13~AT34", &["chart-title", "<table"]),
         ("segregation", "/segregation", &["map-title", "dissimilarity"]),
         ("about", "/about", &["Runs"]),
+        ("initiatives", "/initiatives?topic=employment", &["Initiatives and sources", "/initiative/start-wien"]),
+        ("initiative", "/initiative/start-wien", &["StartWien", "https://www.eipa.eu/epsa/startwien"]),
     ];
     for (name, path, must) in pages {
         let url = format!("{address}{path}");

@@ -21,12 +21,15 @@ pub fn router() -> Router<Shared> {
         .route("/indicators/{id}", get(indicator))
         .route("/areas", get(areas))
         .route("/areas/{code}", get(area))
+        .route("/areas/{code}/peers", get(peers))
         .route("/groups", get(groups))
         .route("/time", get(time))
         .route("/data", get(data))
         .route("/runs", get(runs))
         .route("/segregation", get(segregation_datasets))
         .route("/segregation/{dataset}", get(segregation))
+        .route("/initiatives", get(initiatives))
+        .route("/initiatives/{id}", get(initiative))
         .fallback(|| async { AppError::not_found("no such API route; see /api/v1/openapi.json").json() })
 }
 
@@ -42,9 +45,10 @@ async fn index() -> Json<Value> {
         "name": "urbis API",
         "version": "v1",
         "openapi": "/api/v1/openapi.json",
-        "routes": ["/api/v1/indicators", "/api/v1/indicators/{id}", "/api/v1/areas", "/api/v1/areas/{code}",
+        "routes": ["/api/v1/indicators", "/api/v1/indicators/{id}", "/api/v1/areas", "/api/v1/areas/{code}", "/api/v1/areas/{code}/peers",
                    "/api/v1/groups", "/api/v1/time", "/api/v1/data", "/api/v1/runs",
-                   "/api/v1/segregation", "/api/v1/segregation/{dataset}"],
+                   "/api/v1/segregation", "/api/v1/segregation/{dataset}",
+                   "/api/v1/initiatives", "/api/v1/initiatives/{id}"],
     }))
 }
 
@@ -83,6 +87,43 @@ async fn area(State(state): State<Shared>, Path(code): Path<String>) -> Result<J
         let children: Vec<String> =
             store.areas()?.into_iter().filter(|a| a.parent.as_deref() == Some(code.as_str())).map(|a| a.code).collect();
         Ok(json!({ "area": area, "children": children }))
+    })
+    .await
+}
+
+/// The characteristics and k of a peers query (`vars=a~b`, `k=`).
+pub fn peers_query(params: &Params) -> Result<(Vec<urbis_store::peers::Characteristic>, usize), AppError> {
+    let mut vars = params.list("vars");
+    if vars.is_empty() {
+        vars = urbis_store::peers::DEFAULT.iter().map(|s| s.to_string()).collect();
+    }
+    let characteristics = vars
+        .iter()
+        .map(|v| urbis_store::peers::Characteristic::parse(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::bad_request)?;
+    let k = match params.get("k") {
+        None => 5,
+        Some(k) => k
+            .parse::<usize>()
+            .ok()
+            .filter(|k| (1..=100).contains(k))
+            .ok_or_else(|| AppError::bad_request(format!("k must be a whole number from 1 to 100, not '{k}'")))?,
+    };
+    Ok((characteristics, k))
+}
+
+async fn peers(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<urbis_store::peers::Peers>, AppError> {
+    let (characteristics, k) = peers_query(&Params(pairs)).map_err(AppError::json)?;
+    json_of(&state, move |store| {
+        if store.area(&code)?.is_none() {
+            return Err(AppError::not_found(format!("no area '{code}'")));
+        }
+        store.peers(&code, &characteristics, k)?.map_err(AppError::bad_request)
     })
     .await
 }
@@ -140,7 +181,26 @@ async fn data(State(state): State<Shared>, Query(pairs): Query<Vec<(String, Stri
                         v
                     })
                     .collect();
-                Ok(Json(json!({ "count": values.len(), "values": values })).into_response())
+                let mut answer = json!({ "count": values.len(), "values": values });
+                if store.has_current_imports()? {
+                    // The reference of each indicator and breakdown in the answer (docs/bundle.md).
+                    let keys: BTreeSet<(String, String)> =
+                        rows.iter().map(|r| (r.indicator.clone(), r.breakdown.clone())).collect();
+                    let reference = store.comparability()?;
+                    let list: Vec<Value> = keys
+                        .iter()
+                        .filter_map(|k| {
+                            reference.get(k).map(|c| {
+                                json!({
+                                    "indicator": k.0, "breakdown": k.1,
+                                    "reference_definitions": c.definitions, "reference_methods": c.methods,
+                                })
+                            })
+                        })
+                        .collect();
+                    answer["comparability"] = Value::Array(list);
+                }
+                Ok(Json(answer).into_response())
             }
             Format::Svg => Err(AppError::bad_request("/data answers json, csv, jsonstat or sdmx")),
             other => table_download(&rows, other, "urbis_data", "urbis data"),
@@ -172,6 +232,24 @@ async fn segregation(
     .await
 }
 
+async fn initiatives(
+    State(state): State<Shared>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<Vec<urbis_store::catalogue::Initiative>>, AppError> {
+    let search = crate::pages::initiatives::search_of(&Params(pairs));
+    json_of(&state, move |store| Ok(store.initiatives(&search)?)).await
+}
+
+async fn initiative(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<urbis_store::catalogue::Initiative>, AppError> {
+    json_of(&state, move |store| {
+        store.initiative(&id)?.ok_or_else(|| AppError::not_found(format!("no catalogue entry '{id}'")))
+    })
+    .await
+}
+
 /// The OpenAPI 3.1 document of the routes above.
 pub fn openapi_document() -> Value {
     let text = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "type": "object" } } } });
@@ -192,6 +270,11 @@ pub fn openapi_document() -> Value {
             "/areas": { "get": { "summary": "Areas with level and parent", "responses": { "200": list("Areas") } } },
             "/areas/{code}": { "get": { "summary": "One area and its children", "parameters": [path_param("code", "Area code", "AT13")],
                 "responses": { "200": text("Area"), "404": not_found } } },
+            "/areas/{code}/peers": { "get": { "summary": "The k areas of the same level most like this one on standardised structural characteristics, with distances and what drives them",
+                "parameters": [path_param("code", "Area code", "AT13"),
+                               query("vars", "Characteristics joined by ~: foreign_born, non_eu_born, non_eu_of_foreign_born, unemployment or INDICATOR:BREAKDOWN:GROUP (default foreign_born~non_eu_of_foreign_born~unemployment)"),
+                               query("k", "How many peers (1-100, default 5)")],
+                "responses": { "200": text("Peers"), "400": not_found, "404": not_found } } },
             "/groups": { "get": { "summary": "Breakdowns and groups with figures", "responses": { "200": list("Breakdown and group codes") } } },
             "/time": { "get": { "summary": "Periods with figures", "responses": { "200": list("Periods") } } },
             "/data": { "get": { "summary": "Figures with SE, interval, n, flag, confidentiality status, method and definition",
@@ -206,6 +289,13 @@ pub fn openapi_document() -> Value {
             "/segregation/{dataset}": { "get": { "summary": "Segregation indices by scale",
                 "parameters": [path_param("dataset", "Data set", "munich_census_2011")],
                 "responses": { "200": list("Indices"), "404": not_found } } },
+            "/initiatives": { "get": { "summary": "Catalogue of initiatives, networks, instruments and data sources: full-text search with filters",
+                "parameters": [query("q", "Words to find (every word, as a prefix)"), query("place", "Area codes (or EU), joined by ~"),
+                               query("topic", "Topic (employment, education, housing, health, participation, ...)"),
+                               query("indicator", "Related indicator id")],
+                "responses": { "200": list("Catalogue entries, best match first") } } },
+            "/initiatives/{id}": { "get": { "summary": "One catalogue entry", "parameters": [path_param("id", "Entry id", "start-wien")],
+                "responses": { "200": text("Entry"), "404": not_found } } },
         },
         "components": { "schemas": {
             "Error": { "type": "object", "properties": { "error": { "type": "string" }, "status": { "type": "integer" } } },

@@ -140,6 +140,8 @@ pub fn router(state: Shared) -> Router {
         .route("/compare", get(pages::compare::handler))
         .route("/segregation", get(pages::segregation::handler))
         .route("/about", get(pages::about::handler))
+        .route("/initiatives", get(pages::initiatives::list))
+        .route("/initiative/{id}", get(pages::initiatives::handler))
         .route("/static/urbis.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router())

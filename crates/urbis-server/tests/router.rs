@@ -7,7 +7,9 @@ use axum::http::{header, Request, StatusCode};
 use tower::ServiceExt;
 
 mod common;
-use common::fixture;
+use common::{fixture, row};
+use urbis_core::Measure;
+use urbis_store::{AreaInfo, IndicatorInfo, RunInput, Store};
 
 struct Answer {
     status: StatusCode,
@@ -199,7 +201,11 @@ async fn the_data_route_filters_and_keeps_suppressed_values_null() {
     assert!(figure["estimate"].is_null() && figure["n"].is_null(), "{figure}");
     assert_eq!(figure["conf_status"], "C");
     let csv = get(&app, "/api/v1/data?geo=AT13~AT34&measure=value&time=2023&format=csv").await;
-    assert_eq!(csv.body.lines().count(), 1 + 8, "header and four groups in each of two areas");
+    assert_eq!(
+        csv.body.lines().count(),
+        1 + 8 + 6,
+        "header, four groups of emp_rate in each of two areas, and the peers characteristics"
+    );
 }
 
 #[tokio::test]
@@ -221,4 +227,146 @@ async fn a_cached_answer_is_the_same_as_the_first() {
     let second = get(&app, "/indicator/emp_rate?tab=table").await;
     assert_eq!(first.body, second.body);
     assert_eq!(first.content_type, second.content_type);
+}
+
+#[tokio::test]
+async fn the_catalogue_pages_search_filter_and_download() {
+    let (_dir, app) = app();
+    let list = get(&app, "/initiatives").await;
+    assert_page(&list, "/initiatives");
+    assert!(list.body.contains(r#"href="/initiative/start-wien""#) && list.body.contains("2 entries"));
+    assert!(list.body.contains(r#"role="search""#) && list.body.contains("format=csv"));
+    let found = get(&app, "/initiatives?q=coaching").await;
+    assert!(found.body.contains("1 entry") && found.body.contains("StartWien"), "{}", found.body);
+    let topic = get(&app, "/initiatives?topic=housing").await;
+    assert!(topic.body.contains("EU action plan") && !topic.body.contains("/initiative/start-wien"));
+    let place = get(&app, "/initiatives?place=AT13").await;
+    assert!(place.body.contains("1 entry"));
+    assert_eq!(get(&app, "/initiatives?topic=nothing").await.status, StatusCode::BAD_REQUEST);
+    let entry = get(&app, "/initiative/start-wien").await;
+    assert_page(&entry, "/initiative/start-wien");
+    assert!(entry.body.contains(r#"href="https://www.eipa.eu/epsa/startwien""#));
+    assert!(entry.body.contains(r#"href="/area/AT13""#) && entry.body.contains(r#"href="/indicator/emp_rate""#));
+    assert_eq!(get(&app, "/initiative/nothing").await.status, StatusCode::NOT_FOUND);
+    let csv = get(&app, "/initiatives?q=coaching&format=csv").await;
+    assert!(csv.content_type.starts_with("text/csv") && csv.body.starts_with("id,kind,title"));
+    assert_eq!(csv.body.lines().count(), 2);
+    let json: serde_json::Value =
+        serde_json::from_str(&get(&app, "/initiative/start-wien?format=json").await.body).unwrap();
+    assert_eq!(json[0]["place"], "AT13");
+    // Linked from the indicator and area pages.
+    assert!(get(&app, "/indicator/emp_rate").await.body.contains(r#"href="/initiative/start-wien""#));
+    let area = get(&app, "/area/AT13").await.body;
+    assert!(area.contains(r#"href="/initiative/start-wien""#) && area.contains(r#"href="/initiative/eu-plan""#));
+    let api: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/initiatives?q=vienna&topic=employment").await.body).unwrap();
+    assert_eq!(api.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_area_profile_and_the_api_show_peers() {
+    let (_dir, app) = app();
+    let area = get(&app, "/area/AT13").await;
+    assert!(area.body.contains("Compare with peers") && area.body.contains(r#"href="/area/AT34""#), "{}", area.body);
+    assert!(area.body.contains("geo=AT13~AT34") || area.body.contains("geo=AT13%7EAT34"), "a link to compare them");
+    let peers: serde_json::Value = serde_json::from_str(&get(&app, "/api/v1/areas/AT13/peers?k=3").await.body).unwrap();
+    assert_eq!(peers["peers"][0]["code"], "AT34");
+    // Two areas: each characteristic's z-scores are -1 and 1, so every one adds 4 to the squared distance.
+    assert!((peers["peers"][0]["distance"].as_f64().unwrap() - 12f64.sqrt()).abs() < 1e-12, "{peers}");
+    let one: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/areas/AT13/peers?vars=emp_rate:c_birth:FOR").await.body).unwrap();
+    assert_eq!(one["scales"][0]["value"], 61.0);
+    let bad = get(&app, "/api/v1/areas/AT13/peers?vars=nothing").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("is not a characteristic"));
+    assert_eq!(get(&app, "/api/v1/areas/AT13/peers?k=0").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&app, "/api/v1/areas/XX/peers").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn imported_figures_under_another_definition_are_flagged_d_everywhere() {
+    let (dir, path) = fixture();
+    // Another city's bundle: Vorarlberg's figures under another concept definition and method.
+    let other = dir.path().join("other.sqlite");
+    let mut rows =
+        vec![row("AT33", "nuts2", "FOR", Measure::Value, 63.0), row("AT33", "nuts2", "NAT", Measure::Value, 75.0)];
+    for r in &mut rows {
+        r.definition = "c_birth.national.v2".into();
+        r.method = "fh".into();
+    }
+    let indicators = [IndicatorInfo {
+        id: "emp_rate".into(),
+        label: "Employment rate 20-64".into(),
+        family: "employment".into(),
+        unit: "PC".into(),
+        statistic: "share".into(),
+        population: "age 20-64".into(),
+        numerator: "employed".into(),
+        variable: String::new(),
+        source_type: "LFS".into(),
+        reference: "lfsa_ergacob".into(),
+    }];
+    let areas = [AreaInfo {
+        code: "AT33".into(),
+        name: Some("Tirol".into()),
+        level: "nuts2".into(),
+        parent: Some("AT".into()),
+    }];
+    let mut store = Store::open(&other).unwrap();
+    store
+        .write_run(&RunInput {
+            project: "Tyrol",
+            software: "urbis test",
+            created_at: "2026-11-20T00:00:00Z",
+            config: None,
+            metadata_json: r#"{"definitions":{"c_birth.national.v2":"Country of birth, national codes"}}"#,
+            review_json: "{}",
+            indicators: &indicators,
+            datasets: &[],
+            areas: &areas,
+            rows: &rows,
+        })
+        .unwrap();
+    let export = store
+        .export_bundle(&urbis_store::bundle::ExportOptions {
+            project: None,
+            publisher_code: Some("AT33"),
+            created_at: "2026-11-21T00:00:00Z",
+            software: "urbis test",
+        })
+        .unwrap();
+    let folder = dir.path().join("tyrol");
+    std::fs::create_dir(&folder).unwrap();
+    for (name, bytes) in &export.files {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    let bundle = urbis_store::bundle::read(&folder).unwrap();
+    Store::open(&path).unwrap().import_bundle(&bundle, "2026-11-22T00:00:00Z").unwrap();
+    let app = urbis_server::router(urbis_server::AppState::open(path).unwrap());
+
+    let data: serde_json::Value = serde_json::from_str(
+        &get(&app, "/api/v1/data?indicator=emp_rate&measure=value&group=FOR&geo=AT13~AT33").await.body,
+    )
+    .unwrap();
+    let flag = |geo: &str| data["values"].as_array().unwrap().iter().find(|v| v["geo"] == geo).unwrap()["flag"].clone();
+    assert_eq!(flag("AT33"), "d");
+    assert_eq!(flag("AT13"), "");
+    assert_eq!(data["comparability"][0]["reference_definitions"][0], "c_birth.iso.v1");
+    assert_eq!(data["comparability"][0]["reference_methods"][0], "direct");
+    let compare = get(&app, "/compare?indicator=emp_rate&geo=AT13~AT33").await;
+    assert_page(&compare, "/compare with an imported city");
+    assert!(
+        compare.body.contains("definition c_birth.national.v2") && compare.body.contains("method fh"),
+        "{}",
+        compare.body
+    );
+    let csv = get(&app, "/compare?indicator=emp_rate&geo=AT13~AT33&format=csv").await.body;
+    assert!(csv.lines().any(|l| l.starts_with("emp_rate,AT33") && l.contains(",d,F,fh,")), "{csv}");
+    let sdmx = get(&app, "/indicator/emp_rate?format=sdmx").await.body;
+    assert!(sdmx.lines().any(|l| l.contains(",AT33,") && l.contains(",d,F,")), "{sdmx}");
+    let about = get(&app, "/about").await;
+    assert!(about.body.contains("Imported from an exchange bundle of <strong>Tyrol</strong> (AT33)"), "{}", about.body);
+    let runs: serde_json::Value = serde_json::from_str(&get(&app, "/api/v1/runs").await.body).unwrap();
+    assert_eq!(runs[0]["origin"], "imported");
+    assert_eq!(runs[0]["provenance"]["publisher_code"], "AT33");
 }

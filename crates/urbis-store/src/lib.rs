@@ -7,11 +7,21 @@
 //!   a store is opened for writing;
 //! - [`write`]: a run, or a segregation result, is written in one
 //!   transaction: an error or an interruption leaves the store as it was;
-//! - [`read`]: the queries the dashboard and the API answer from.
+//! - [`read`]: the queries the dashboard and the API answer from;
+//! - [`bundle`]: exchange bundles (docs/bundle.md): a city's published
+//!   figures and metadata with checksums, made from a run and imported as a
+//!   run with its provenance;
+//! - [`catalogue`]: integration initiatives, networks, instruments and data
+//!   sources, with full-text search (FTS5);
+//! - [`peers`]: the areas most like an area on standardised structural
+//!   characteristics, with the distance and what drives it.
 //!
 //! Values that are missing (suppressed figures, intervals not computed) are
 //! stored as SQL NULL and read back as NaN, never as 0.
 
+pub mod bundle;
+pub mod catalogue;
+pub mod peers;
 pub mod read;
 pub mod schema;
 pub mod write;
@@ -20,7 +30,9 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use read::{AreaInfo, DatasetInfo, IndicatorInfo, ObservationFilter, RunInfo, SegregationValue, Summary};
+pub use read::{
+    AreaInfo, DatasetInfo, IndicatorInfo, ObservationFilter, Provenance, Reference, RunInfo, SegregationValue, Summary,
+};
 pub use write::{GridCounts, RunInput, SegregationInput, SegregationRow};
 
 /// A store problem: the file, what went wrong.
@@ -40,6 +52,10 @@ pub enum StoreError {
     NotAStore { path: String },
     #[error("store {path}: {message}")]
     Invalid { path: String, message: String },
+    /// A bundle that cannot be read or imported: damaged, tampered with, of
+    /// an unknown format version, or in conflict with the store.
+    #[error("bundle {path}: {message}")]
+    Bundle { path: String, message: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

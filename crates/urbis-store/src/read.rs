@@ -1,14 +1,16 @@
 //! The queries the dashboard and the API answer from. Figures come from the
 //! current run of each project (its latest); runs keep their history.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use rusqlite::{params_from_iter, types::Value, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use urbis_core::{IndicatorRow, Measure};
 
 use crate::{Result, Store};
 
 /// An indicator's definition, as its run described it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorInfo {
     pub id: String,
     pub label: String,
@@ -23,7 +25,7 @@ pub struct IndicatorInfo {
 }
 
 /// A data set a run read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetInfo {
     pub name: String,
     pub file: String,
@@ -33,7 +35,7 @@ pub struct DatasetInfo {
 }
 
 /// An area: code, name when known, level and the area containing it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaInfo {
     pub code: String,
     pub name: Option<String>,
@@ -51,6 +53,47 @@ pub struct RunInfo {
     pub current: bool,
     pub datasets: Vec<DatasetInfo>,
     pub figures: u64,
+    /// `local` (written by `urbis indicators --store`) or `imported` (from a bundle).
+    pub origin: String,
+    /// Where an imported run comes from; `None` for local runs.
+    pub provenance: Option<Provenance>,
+}
+
+/// Where an imported run comes from: its publisher's bundle (docs/bundle.md).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// The publisher's code (`--publisher` of `urbis export`), if given.
+    pub publisher_code: Option<String>,
+    /// The run the publisher exported, in the publisher's store: id and time.
+    pub source_run_id: i64,
+    pub source_created_at: String,
+    /// When the bundle was made, the SHA-256 of its table (`indicators.sdmx.csv`), and when it was imported.
+    pub bundle_created_at: String,
+    pub table_sha256: String,
+    pub imported_at: String,
+}
+
+/// The reference of comparisons for one indicator and breakdown
+/// ([`Store::comparability`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reference {
+    /// The runs whose figures are the reference.
+    pub reference_runs: BTreeSet<i64>,
+    /// Their concept definitions and methods.
+    pub definitions: BTreeSet<String>,
+    pub methods: BTreeSet<String>,
+}
+
+/// How many figures of a run have one definition and method, for one
+/// indicator and breakdown.
+struct FigureCount {
+    key: (String, String),
+    run_id: i64,
+    definition: String,
+    method: String,
+    local: bool,
+    project: String,
+    figures: i64,
 }
 
 /// What the store holds, in numbers.
@@ -90,7 +133,12 @@ pub struct ObservationFilter {
 }
 
 impl Store {
-    fn query<T>(&self, sql: &str, args: Vec<Value>, map: impl FnMut(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+    pub(crate) fn query<T>(
+        &self,
+        sql: &str,
+        args: Vec<Value>,
+        map: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
         let run = || -> rusqlite::Result<Vec<T>> {
             let mut statement = self.conn.prepare_cached(sql)?;
             let rows = statement.query_map(params_from_iter(args), map)?;
@@ -103,11 +151,28 @@ impl Store {
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
         let mut runs = self.query(
             "SELECT r.id, r.project, r.created_at, r.software, r.id IN (SELECT id FROM current_runs),
-                    (SELECT count(*) FROM observations o WHERE o.run_id = r.id)
+                    (SELECT count(*) FROM observations o WHERE o.run_id = r.id),
+                    r.origin, r.publisher_code, r.source_run_id, r.source_created_at, r.bundle_created_at,
+                    r.table_sha256, r.imported_at
              FROM runs r ORDER BY r.id DESC",
             vec![],
             |r| {
+                let origin: String = r.get(6)?;
+                let provenance = if origin == "imported" {
+                    Some(Provenance {
+                        publisher_code: r.get(7)?,
+                        source_run_id: r.get(8)?,
+                        source_created_at: r.get(9)?,
+                        bundle_created_at: r.get(10)?,
+                        table_sha256: r.get(11)?,
+                        imported_at: r.get(12)?,
+                    })
+                } else {
+                    None
+                };
                 Ok(RunInfo {
+                    origin,
+                    provenance,
                     id: r.get(0)?,
                     project: r.get(1)?,
                     created_at: r.get(2)?,
@@ -222,11 +287,92 @@ impl Store {
         )
     }
 
-    /// The figures of the current runs that pass the filter, in a stable order.
+    /// The figures of the current runs that pass the filter, in a stable
+    /// order. When imported runs are current, a figure whose concept
+    /// definition is not one of the reference's (see [`Store::comparability`])
+    /// gets the flag `d`.
     pub fn observations(&self, filter: &ObservationFilter) -> Result<Vec<IndicatorRow>> {
+        let mut rows = self.observations_with_runs(filter)?;
+        if self.has_current_imports()? {
+            let reference = self.comparability()?;
+            for (run_id, r) in &mut rows {
+                let Some(c) = reference.get(&(r.indicator.clone(), r.breakdown.clone())) else { continue };
+                if c.reference_runs.contains(run_id) || c.definitions.contains(&r.definition) {
+                    continue;
+                }
+                if !r.flag.contains('d') {
+                    r.flag.push('d');
+                }
+            }
+        }
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// Whether a run imported from a bundle is current.
+    pub fn has_current_imports(&self) -> Result<bool> {
+        let found: Vec<i64> = self.query(
+            "SELECT id FROM runs WHERE origin = 'imported' AND id IN (SELECT id FROM current_runs) LIMIT 1",
+            vec![],
+            |r| r.get(0),
+        )?;
+        Ok(!found.is_empty())
+    }
+
+    /// For each indicator and breakdown of the current runs, the reference
+    /// figures are computed under: the store's own (local) runs, or, when
+    /// only imported runs have figures, the publisher with the most figures
+    /// (ties: the first by name). Its concept definitions and methods are
+    /// the reference; figures of other runs under another definition are
+    /// flagged `d`, and other methods are named by the pages and the API.
+    pub fn comparability(&self) -> Result<BTreeMap<(String, String), Reference>> {
+        let counts: Vec<FigureCount> = self.query(
+            "SELECT o.indicator, o.breakdown, o.run_id, o.definition, o.method, r.origin = 'local', r.project, count(*)
+             FROM observations o JOIN runs r ON r.id = o.run_id
+             WHERE o.run_id IN (SELECT id FROM current_runs)
+             GROUP BY o.indicator, o.breakdown, o.run_id, o.definition, o.method",
+            vec![],
+            |r| {
+                Ok(FigureCount {
+                    key: (r.get(0)?, r.get(1)?),
+                    run_id: r.get(2)?,
+                    definition: r.get(3)?,
+                    method: r.get(4)?,
+                    local: r.get(5)?,
+                    project: r.get(6)?,
+                    figures: r.get(7)?,
+                })
+            },
+        )?;
+        let mut by_key: BTreeMap<(String, String), Vec<FigureCount>> = BTreeMap::new();
+        for c in counts {
+            by_key.entry(c.key.clone()).or_default().push(c);
+        }
+        let mut out = BTreeMap::new();
+        for (key, list) in by_key {
+            let local: BTreeSet<i64> = list.iter().filter(|c| c.local).map(|c| c.run_id).collect();
+            let reference_runs = if local.is_empty() {
+                let mut per_run: BTreeMap<(String, i64), i64> = BTreeMap::new();
+                for c in &list {
+                    *per_run.entry((c.project.clone(), c.run_id)).or_default() += c.figures;
+                }
+                let best = per_run.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(k, _)| k.1);
+                best.into_iter().collect()
+            } else {
+                local
+            };
+            let of_reference = list.iter().filter(|c| reference_runs.contains(&c.run_id));
+            let definitions = of_reference.clone().map(|c| c.definition.clone()).collect();
+            let methods = of_reference.map(|c| c.method.clone()).collect();
+            out.insert(key, Reference { reference_runs, definitions, methods });
+        }
+        Ok(out)
+    }
+
+    /// The figures of the current runs with the id of the run each comes from.
+    pub fn observations_with_runs(&self, filter: &ObservationFilter) -> Result<Vec<(i64, IndicatorRow)>> {
         let mut sql = String::from(
             "SELECT indicator, geo, geo_level, time, breakdown, grp, measure, unit, estimate, se, ci_low, ci_high,
-                    n, flag, conf_status, method, definition, significant
+                    n, flag, conf_status, method, definition, significant, run_id
              FROM observations WHERE run_id IN (SELECT id FROM current_runs)",
         );
         let mut args = Vec::new();
@@ -252,8 +398,8 @@ impl Store {
             }
             sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
         }
-        sql.push_str(" ORDER BY indicator, geo_level, geo, time, breakdown, measure, grp");
-        self.query(&sql, args, observation)
+        sql.push_str(" ORDER BY indicator, geo_level, geo, time, breakdown, measure, grp, run_id");
+        self.query(&sql, args, |r| Ok((r.get(18)?, observation(r)?)))
     }
 
     /// Names of the data sets with segregation results.
@@ -317,7 +463,7 @@ fn real(r: &Row, k: usize) -> rusqlite::Result<f64> {
     Ok(r.get::<_, Option<f64>>(k)?.unwrap_or(f64::NAN))
 }
 
-fn indicator_info(r: &Row) -> rusqlite::Result<IndicatorInfo> {
+pub(crate) fn indicator_info(r: &Row) -> rusqlite::Result<IndicatorInfo> {
     Ok(IndicatorInfo {
         id: r.get(0)?,
         label: r.get(1)?,
@@ -336,7 +482,7 @@ fn area_info(r: &Row) -> rusqlite::Result<AreaInfo> {
     Ok(AreaInfo { code: r.get(0)?, name: r.get(1)?, level: r.get(2)?, parent: r.get(3)? })
 }
 
-fn observation(r: &Row) -> rusqlite::Result<IndicatorRow> {
+pub(crate) fn observation(r: &Row) -> rusqlite::Result<IndicatorRow> {
     let measure: String = r.get(6)?;
     Ok(IndicatorRow {
         indicator: r.get(0)?,

@@ -104,6 +104,41 @@ const MIGRATIONS: &[&str] = &[
     CREATE VIEW current_runs AS SELECT max(id) AS id FROM runs GROUP BY project;
     CREATE VIEW current_segregation_runs AS SELECT max(id) AS id FROM segregation_runs GROUP BY dataset;
     "#,
+    // 2: provenance of runs imported from exchange bundles (docs/bundle.md).
+    // An imported run's `project` is its publisher's name, so the latest
+    // bundle of a publisher is its current run, as for local projects.
+    r#"
+    ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'local';
+    ALTER TABLE runs ADD COLUMN publisher_code TEXT;
+    ALTER TABLE runs ADD COLUMN source_run_id INTEGER;
+    ALTER TABLE runs ADD COLUMN source_created_at TEXT;
+    ALTER TABLE runs ADD COLUMN bundle_created_at TEXT;
+    ALTER TABLE runs ADD COLUMN table_sha256 TEXT;
+    ALTER TABLE runs ADD COLUMN imported_at TEXT;
+    CREATE UNIQUE INDEX runs_by_bundle ON runs (project, source_run_id, table_sha256) WHERE origin = 'imported';
+    "#,
+    // 3: the catalogue of initiatives, networks, instruments and data
+    // sources (docs/catalogue.md), with its full-text index. Lists are
+    // stored joined by ';'.
+    r#"
+    CREATE TABLE initiatives (
+        id           TEXT NOT NULL UNIQUE,
+        kind         TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        place        TEXT NOT NULL,
+        topics       TEXT NOT NULL,
+        target_group TEXT NOT NULL,
+        period       TEXT NOT NULL,
+        description  TEXT NOT NULL,
+        links        TEXT NOT NULL,
+        indicators   TEXT NOT NULL,
+        organisation TEXT NOT NULL
+    );
+    CREATE INDEX initiatives_by_place ON initiatives (place);
+    CREATE VIRTUAL TABLE initiatives_fts USING fts5(
+        title, description, target_group, organisation, topics, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    "#,
 ];
 
 /// The schema version this build writes and reads.

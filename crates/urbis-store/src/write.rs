@@ -91,7 +91,7 @@ impl Store {
     }
 }
 
-fn insert_run(tx: &Transaction, run: &RunInput) -> rusqlite::Result<i64> {
+pub(crate) fn insert_run(tx: &Transaction, run: &RunInput) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO runs (project, created_at, software, config, metadata, review) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![run.project, run.created_at, run.software, run.config, run.metadata_json, run.review_json],

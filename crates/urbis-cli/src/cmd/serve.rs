@@ -67,7 +67,7 @@ fn default_demo_path() -> PathBuf {
 }
 
 /// The demo's files, shipped inside the binary: (folder, file, bytes).
-const DEMO_FILES: [(&str, &str, &[u8]); 9] = [
+const DEMO_FILES: [(&str, &str, &[u8]); 10] = [
     ("eusilc", "urbis.toml", include_bytes!("../../../../examples/eusilc/urbis.toml")),
     ("eusilc", "eusilc_laeken.csv", include_bytes!("../../../../examples/eusilc/eusilc_laeken.csv")),
     ("eusilc", "eusilc_db040_to_nuts2.csv", include_bytes!("../../../../examples/eusilc/eusilc_db040_to_nuts2.csv")),
@@ -81,6 +81,7 @@ const DEMO_FILES: [(&str, &str, &[u8]); 9] = [
         include_bytes!("../../../../examples/munich/munich_1km_country_of_birth.csv"),
     ),
     ("munich", "README.md", include_bytes!("../../../../examples/munich/README.md")),
+    ("catalogue", "initiatives.csv", include_bytes!("../../../../examples/catalogue/initiatives.csv")),
 ];
 
 /// Builds the demo store at `path`: into a temporary file beside it, renamed
@@ -130,6 +131,9 @@ pub fn build_demo(path: &Path) -> Result<()> {
         ),
     };
     crate::cmd::segregation::run(segregation)?;
+    let catalogue = data.path().join("catalogue").join("initiatives.csv");
+    let entries = urbis_store::catalogue::parse_csv(&std::fs::read(&catalogue)?, &catalogue.display().to_string())?;
+    urbis_store::Store::open(&partial_path)?.import_catalogue(&entries)?;
     partial.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

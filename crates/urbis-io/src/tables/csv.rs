@@ -57,25 +57,31 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<IndicatorRow>> {
 
 /// As [`parse`], naming the table `file` in errors (e.g. the path it was read from).
 pub fn parse_named(bytes: &[u8], file: &str) -> Result<Vec<IndicatorRow>> {
+    parse_columns(bytes, file, &COLUMNS)
+}
+
+/// Reads a table of indicator rows whose columns are named `names` (in the
+/// order of [`COLUMNS`]): the tidy table, or SDMX-CSV with its own names.
+pub(crate) fn parse_columns(bytes: &[u8], file: &str, names: &[&'static str; 18]) -> Result<Vec<IndicatorRow>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = ::csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
     let header = reader.headers().map_err(|e| csv_error(file, e))?.clone();
     if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
         return Err(IoError::Empty { file: file.into() });
     }
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    let found: Vec<&str> = header.iter().map(str::trim).collect();
     let mut seen = HashMap::new();
-    for (i, name) in names.iter().enumerate() {
-        if seen.insert(*name, i).is_some() && COLUMNS.contains(name) {
+    for (i, name) in found.iter().enumerate() {
+        if seen.insert(*name, i).is_some() && names.contains(name) {
             return Err(IoError::Invalid { file: file.into(), reason: format!("column '{name}' appears twice") });
         }
     }
     let mut index = [0usize; 18];
-    for (slot, column) in index.iter_mut().zip(COLUMNS) {
+    for (slot, column) in index.iter_mut().zip(names) {
         *slot = *seen.get(column).ok_or_else(|| IoError::MissingColumn {
             file: file.into(),
-            column: column.into(),
-            available: names.join(", "),
+            column: (*column).into(),
+            available: found.join(", "),
         })?;
     }
     let mut rows = Vec::new();
@@ -83,7 +89,7 @@ pub fn parse_named(bytes: &[u8], file: &str) -> Result<Vec<IndicatorRow>> {
     let mut row = 0usize;
     while reader.read_record(&mut record).map_err(|e| csv_error(file, e))? {
         row += 1;
-        let field = |c: usize| Field { file, row, column: COLUMNS[c], value: record.get(index[c]).unwrap_or_default() };
+        let field = |c: usize| Field { file, row, column: names[c], value: record.get(index[c]).unwrap_or_default() };
         rows.push(IndicatorRow {
             indicator: field(0).text(),
             geo: field(1).text(),

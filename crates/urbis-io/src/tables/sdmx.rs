@@ -16,6 +16,10 @@
 //! A figure that is not published (NaN estimate, or `conf_status` other than
 //! `F`, e.g. `C`, `D`, `N`) has an empty `OBS_VALUE` — never 0 — and empty
 //! `SE`, `CI_LOW` and `CI_HIGH`; its `OBS_FLAG` and `CONF_STATUS` say why.
+//!
+//! [`parse_named`] reads such a message back into indicator rows (columns by
+//! name, in any order; `STRUCTURE`, `STRUCTURE_ID` and `ACTION` are not
+//! needed); numbers come back bit for bit.
 
 use urbis_core::IndicatorRow;
 
@@ -99,6 +103,50 @@ pub fn time_period(time: &str) -> std::borrow::Cow<'_, str> {
     time.into()
 }
 
+/// The `time` of an SDMX `TIME_PERIOD`: the inverse of [`time_period`]
+/// (`2021-01-01/P3Y` is `2021-2023`); anything else as is.
+pub fn time_of_period(period: &str) -> String {
+    let parsed = period.strip_suffix('Y').and_then(|p| p.split_once("-01-01/P")).and_then(|(first, years)| {
+        let first: u32 = first.parse().ok().filter(|_| first.len() == 4)?;
+        let years: u32 = years.parse().ok().filter(|&y| y >= 2)?;
+        Some(format!("{first:04}-{:04}", first + years - 1))
+    });
+    parsed.unwrap_or_else(|| period.to_string())
+}
+
+/// The columns of the message that carry the fields of an indicator row,
+/// in the order of the tidy table's columns.
+const ROW_COLUMNS: [&str; 18] = [
+    "INDICATOR",
+    "GEO",
+    "GEO_LEVEL",
+    "TIME_PERIOD",
+    "BREAKDOWN",
+    "GROUP",
+    "MEASURE",
+    "UNIT_MEASURE",
+    "OBS_VALUE",
+    "SE",
+    "CI_LOW",
+    "CI_HIGH",
+    "N_OBS",
+    "OBS_FLAG",
+    "CONF_STATUS",
+    "METHOD",
+    "DEFINITION",
+    "SIGNIFICANT",
+];
+
+/// Reads an SDMX-CSV message written by [`render`]; errors name `file`, the
+/// row (data rows count from 1), the column and the reason.
+pub fn parse_named(bytes: &[u8], file: &str) -> Result<Vec<IndicatorRow>> {
+    let mut rows = super::csv::parse_columns(bytes, file, &ROW_COLUMNS)?;
+    for r in &mut rows {
+        r.time = time_of_period(&r.time);
+    }
+    Ok(rows)
+}
+
 /// Checks the form `AGENCY:ID(VERSION)` or `AGENCY:ID`: agency letters, digits,
 /// `_`, `-`, `@`, `$` and `.`; id the same without `.`; version letters, digits, `.`, `+`, `-`.
 fn check_dataflow(dataflow: &str) -> Result<()> {
@@ -131,12 +179,56 @@ fn check_dataflow(dataflow: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use urbis_core::Measure;
+
+    #[test]
+    fn a_message_reads_back_bit_for_bit_without_unpublished_values() {
+        let published = IndicatorRow {
+            indicator: "emp_rate".into(),
+            geo: "AT13".into(),
+            geo_level: "nuts2".into(),
+            time: "2023".into(),
+            breakdown: "c_birth".into(),
+            group: "FOR".into(),
+            measure: Measure::GapDifference,
+            unit: "PP".into(),
+            estimate: 0.1 + 0.2,
+            se: 1.0 / 3.0,
+            ci_low: -1e-300,
+            ci_high: 123456789.0 / 7.0,
+            n: Some(812),
+            flag: "u".into(),
+            conf_status: "F".into(),
+            method: "direct".into(),
+            definition: "c_birth, \"ISO\"".into(),
+            significant: Some(false),
+        };
+        let mut confidential = published.clone();
+        (confidential.conf_status, confidential.geo, confidential.n) = ("C".into(), "AT34".into(), None);
+        let bytes = render(&[published.clone(), confidential.clone()], "URBIS:X(1.0)").unwrap();
+        let back = parse_named(&bytes, "b.sdmx.csv").unwrap();
+        assert_eq!(back[0], published);
+        for x in [back[0].estimate, back[0].se, back[0].ci_low, back[0].ci_high] {
+            assert!([published.estimate, published.se, published.ci_low, published.ci_high]
+                .iter()
+                .any(|p| p.to_bits() == x.to_bits()));
+        }
+        assert!(back[1].estimate.is_nan() && back[1].se.is_nan() && back[1].significant.is_none());
+        assert_eq!((back[1].conf_status.as_str(), back[1].n), ("C", None));
+        let err = parse_named(b"INDICATOR,GEO\r\nx,y\r\n", "b.sdmx.csv").unwrap_err().to_string();
+        assert!(err.contains("b.sdmx.csv") && err.contains("GEO_LEVEL"), "{err}");
+        let text = String::from_utf8(bytes).unwrap().replace(",812,", ",eight,");
+        let err = parse_named(text.as_bytes(), "b.sdmx.csv").unwrap_err().to_string();
+        assert!(err.contains("row 1, column 'N_OBS'"), "{err}");
+    }
 
     #[test]
     fn pooled_years_are_time_ranges() {
         assert_eq!(time_period("2023"), "2023");
         assert_eq!(time_period("2021-2023"), "2021-01-01/P3Y");
         assert_eq!(time_period("2022-2023"), "2022-01-01/P2Y");
+        assert_eq!(time_of_period(&time_period("2021-2023")), "2021-2023");
+        assert_eq!(time_of_period("2023"), "2023");
         for as_is in ["2023-Q1", "2023-2021", "2023-2023", "21-23", "2021-01-01/P3Y"] {
             assert_eq!(time_period(as_is), as_is);
         }

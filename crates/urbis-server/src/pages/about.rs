@@ -30,6 +30,12 @@ fn about(store: &Store) -> Result<Response, AppError> {
             @let review: serde_json::Value = store.run_review(run.id)?.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default();
             h3 { (run.project) @if !run.current { " (superseded)" } }
             p.muted { "Run " (run.id) ", " (run.created_at) ", " (run.software) ", " (run.figures) " figures" }
+            @if let Some(p) = &run.provenance {
+                p { "Imported from an exchange bundle of " strong { (run.project) }
+                    @if let Some(code) = &p.publisher_code { " (" (code) ")" }
+                    ": their run " (p.source_run_id) " of " (p.source_created_at) ", bundle made " (p.bundle_created_at)
+                    ", imported " (p.imported_at) "; table SHA-256 " code { (p.table_sha256.get(..16).unwrap_or(&p.table_sha256)) "…" } "." }
+            }
             ul { @for d in &run.datasets { li { (d.name) " — " (d.file) ", " (d.rows) " records, " (d.years.join(", ")) "; design: " (d.design) } } }
             @if let Some(defs) = metadata["definitions"].as_object() {
                 details { summary { "Concept definitions (" (defs.len()) ")" }

@@ -8,8 +8,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use urbis_core::{IndicatorRow, Measure};
+use urbis_store::catalogue::Search;
+use urbis_store::peers::Peers;
 use urbis_store::{AreaInfo, ObservationFilter, Store};
 
+use super::initiatives::related;
 use super::layout::{downloads, page, select, Nav};
 use super::shared::{area_names, ci_text, group_chart, group_rank, name, value_cell};
 use crate::app::{blocking, AppError, Shared};
@@ -103,6 +106,17 @@ fn profile(store: &Store, code: &str, params: &Params) -> Result<Response, AppEr
             .copied()
     };
     let state = vec![("breakdown", breakdown.clone())];
+    // Entries of the area, of the areas containing it, and Europe-wide ones.
+    let mut places = vec![code.to_string()];
+    let mut up = area.parent.clone();
+    while let Some(p) = up.filter(|p| !places.contains(p)) {
+        up = store.area(&p)?.and_then(|a| a.parent);
+        places.push(p);
+    }
+    places.push("EU".into());
+    let initiatives = store.initiatives(&Search { places: places.clone(), ..Default::default() })?;
+    let (characteristics, k) = crate::api::peers_query(params)?;
+    let peers = store.peers(code, &characteristics, k)?;
     let options: Vec<(String, String)> = breakdowns.iter().map(|b| (b.clone(), labels::breakdown(b))).collect();
     let body = html! {
         h1 { (label) }
@@ -140,6 +154,60 @@ fn profile(store: &Store, code: &str, params: &Params) -> Result<Response, AppEr
         }
         (downloads(&format!("/area/{code}"), &state, &TABLE_FORMATS))
         p { a href=(href("/compare", &[("geo", [Some(code.to_string()), parent.map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join("~"))])) { "Compare with the parent area" } }
+        (peers_section(&peers, code, &label, &names, own.first().map(|r| r.indicator.as_str())))
+        (related("Initiatives in this area and around it", &initiatives, &href("/initiatives", &[("place", places.join("~"))])))
     };
     Ok(page(&format!("{label} — urbis"), Nav::Areas, body).into_response())
+}
+
+/// "Compare with peers": the areas of the same level most like this one on
+/// standardised structural characteristics (docs/dashboard.md), or why
+/// there are none.
+fn peers_section(
+    peers: &Result<Peers, String>,
+    code: &str,
+    label: &str,
+    names: &std::collections::HashMap<String, String>,
+    indicator: Option<&str>,
+) -> maud::Markup {
+    html! {
+        section aria-labelledby="peers" {
+            h2 id="peers" { "Compare with peers" }
+            @match peers {
+                Err(why) => p.muted { "No peers: " (why) "." },
+                Ok(p) if p.peers.is_empty() => p.muted { "No other area of level " (p.level) " has every characteristic." },
+                Ok(p) => {
+                    p { "The " (p.peers.len()) " areas of level " (p.level) " (of " (p.candidates) ") most like " (label)
+                        " on standardised characteristics (z-scores across these areas; distance is Euclidean). "
+                        "The main driver is the characteristic that makes up most of the squared distance." }
+                    div.scroll { table {
+                        caption { "Peers of " (label) }
+                        thead { tr {
+                            th scope="col" { "Area" } th.num scope="col" { "Distance" } th scope="col" { "Main driver" }
+                            @for s in &p.scales { th.num scope="col" title=(s.characteristic.label) { (s.characteristic.name.replace('_', " ")) } }
+                        } }
+                        tbody {
+                            tr {
+                                th scope="row" { (label) " (this area)" } td.num { "0" } td {}
+                                @for s in &p.scales { td.num { (format!("{:.1}", s.value)) } }
+                            }
+                            @for peer in &p.peers { tr {
+                                th scope="row" { a href={"/area/" (peer.code)} { (name(names, &peer.code)) } }
+                                td.num { (format!("{:.2}", peer.distance)) }
+                                td { @if let Some(d) = peer.driver() { (d.name.replace('_', " ")) " (" (format!("{:.0}", d.share * 100.0)) "%)" } }
+                                @for part in &peer.parts { td.num { (format!("{:.1}", part.value)) } }
+                            } }
+                        }
+                    } }
+                    @if !p.left_out.is_empty() { p.muted { (p.left_out.len()) " areas of the level are left out for missing figures." } }
+                    @if let Some(i) = indicator {
+                        @let geo = std::iter::once(code.to_string()).chain(p.peers.iter().map(|x| x.code.clone())).collect::<Vec<_>>().join("~");
+                        p { a href=(href("/compare", &[("indicator", i.to_string()), ("geo", geo)])) { "Compare " (label) " with its peers" } }
+                    }
+                    p.muted { "Characteristics: " (p.scales.iter().map(|s| s.characteristic.label.clone()).collect::<Vec<_>>().join("; "))
+                        ". Choose others with vars= (see the " a href="/api/v1/openapi.json" { "API" } ")." }
+                }
+            }
+        }
+    }
 }

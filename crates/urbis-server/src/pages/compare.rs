@@ -69,6 +69,33 @@ fn compare(store: &Store, params: &Params) -> Result<Response, AppError> {
         Format::Svg => return Ok(svg_download(dot_chart(&chart), &file)),
         other => return table_download(&rows.iter().map(|r| (*r).clone()).collect::<Vec<_>>(), other, &file, &title),
     }
+    // Figures under another concept definition (flag d) or by another method than the reference's.
+    let differ: Vec<(&IndicatorRow, String)> = if store.has_current_imports()? {
+        let reference = store.comparability()?;
+        rows.iter()
+            .filter_map(|r| {
+                let c = reference.get(&(r.indicator.clone(), r.breakdown.clone()))?;
+                let mut what = Vec::new();
+                if r.flag.contains('d') {
+                    what.push(format!(
+                        "definition {} (reference: {})",
+                        r.definition,
+                        c.definitions.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                if !c.methods.contains(&r.method) {
+                    what.push(format!(
+                        "method {} (reference: {})",
+                        r.method,
+                        c.methods.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                (!what.is_empty()).then(|| (*r, what.join("; ")))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let indicator_options: Vec<(String, String)> = indicators.iter().map(|i| (i.id.clone(), i.label.clone())).collect();
     let breakdown_options: Vec<(String, String)> =
         choice.breakdowns.iter().map(|b| (b.clone(), labels::breakdown(b))).collect();
@@ -104,6 +131,12 @@ fn compare(store: &Store, params: &Params) -> Result<Response, AppError> {
         } @else {
             div.figure { (maud::PreEscaped(dot_chart(&chart))) }
             (figures_table(&title, &rows, &names, |_, text| html! { (text) }))
+            @if !differ.is_empty() {
+                div.note role="note" {
+                    p { "These figures were computed differently from the reference (this store's own figures, see " a href="/about" { "data and methods" } "):" }
+                    ul { @for (r, what) in &differ { li { (name(&names, &r.geo)) ", " (labels::group(&r.group)) ": " (what) } } }
+                }
+            }
             (downloads("/compare", &state, &TABLE_FORMATS))
         }
     };

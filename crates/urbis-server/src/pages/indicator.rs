@@ -8,8 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use urbis_core::{IndicatorRow, Measure};
+use urbis_store::catalogue::Search;
 use urbis_store::{IndicatorInfo, ObservationFilter, Store};
 
+use super::initiatives::related;
 use super::layout::{downloads, page, select, Nav};
 use super::shared::{area_names, figures_table, group_chart, name, sort_rows, SORTABLE};
 use crate::app::{blocking, AppError, Shared};
@@ -227,6 +229,7 @@ fn indicator_page(app: &crate::AppState, store: &Store, id: &str, params: &Param
             @if let Some(svg) = &time_chart_svg { h2 { "Over time" } div.figure { (maud::PreEscaped(svg.as_str())) } }
         },
     };
+    let initiatives = store.initiatives(&Search { indicator: Some(id.to_string()), ..Default::default() })?;
     let level_options: Vec<(String, String)> =
         choice.levels.iter().map(|(l, n)| (l.clone(), format!("{l} ({n} areas)"))).collect();
     let breakdown_options: Vec<(String, String)> =
@@ -249,6 +252,7 @@ fn indicator_page(app: &crate::AppState, store: &Store, id: &str, params: &Param
         (content)
         (downloads(&format!("/indicator/{id}"), &tab_state, &TABLE_FORMATS))
         p { a href=(href("/compare", &[("indicator", id.to_string())])) { "Compare areas on this indicator" } }
+        (related("Related initiatives and sources", &initiatives, &href("/initiatives", &[("indicator", id.to_string())])))
     };
     Ok(page(&format!("{} — urbis", info.label), Nav::Indicators, body).into_response())
 }

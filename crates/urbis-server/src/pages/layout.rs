@@ -12,6 +12,7 @@ pub enum Nav {
     Areas,
     Compare,
     Segregation,
+    Initiatives,
     About,
     None,
 }
@@ -23,6 +24,7 @@ pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
         (Nav::Areas, "/areas", "Areas"),
         (Nav::Compare, "/compare", "Compare"),
         (Nav::Segregation, "/segregation", "Segregation"),
+        (Nav::Initiatives, "/initiatives", "Initiatives"),
         (Nav::About, "/about", "Data and methods"),
     ];
     html! {

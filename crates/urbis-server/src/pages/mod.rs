@@ -5,6 +5,7 @@ pub mod about;
 pub mod area;
 pub mod compare;
 pub mod indicator;
+pub mod initiatives;
 pub mod layout;
 pub mod overview;
 pub mod segregation;

@@ -8,7 +8,7 @@ use urbis_store::{
 };
 
 /// A published figure of the employment rate with n = 300.
-fn row(geo: &str, level: &str, group: &str, measure: Measure, estimate: f64) -> IndicatorRow {
+pub fn row(geo: &str, level: &str, group: &str, measure: Measure, estimate: f64) -> IndicatorRow {
     IndicatorRow {
         indicator: "emp_rate".into(),
         geo: geo.into(),
@@ -51,6 +51,16 @@ pub fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
         rows.push(row(geo, level, "FOR", Measure::Value, fo));
         rows.push(row(geo, level, "FOR", Measure::GapDifference, fo - nat));
         rows.push(row(geo, level, "TOTAL", Measure::Value, nat - 2.0));
+    }
+    // Structural characteristics for peers: foreign-born and non-EU-born shares, unemployment.
+    for (geo, fo, neu, un) in [("AT13", 34.0, 20.0, 10.5), ("AT34", 22.0, 8.0, 5.0)] {
+        for (indicator, group, value) in
+            [("pop_share", "FOR", fo), ("pop_share", "NEU27_2020_FOR", neu), ("unemp_rate", "TOTAL", un)]
+        {
+            let mut r = row(geo, "nuts2", group, Measure::Value, value);
+            r.indicator = indicator.into();
+            rows.push(r);
+        }
     }
     let mut unreliable = row("AT13", "nuts2", "EU27_2020_FOR", Measure::Value, 66.0);
     (unreliable.n, unreliable.flag) = (Some(35), "u".into());
@@ -106,6 +116,14 @@ pub fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
             rows: &rows,
         })
         .unwrap();
+    let entries = urbis_store::catalogue::parse_csv(
+        b"id,kind,title,place,topics,description,links,indicators\n\
+          start-wien,initiative,StartWien,AT13,language;employment,Start coaching for new migrants in Vienna,https://www.eipa.eu/epsa/startwien,emp_rate\n\
+          eu-plan,instrument,EU action plan,EU,housing;health,Integration and inclusion plan,https://home-affairs.ec.europa.eu/,\n",
+        "catalogue.csv",
+    )
+    .unwrap();
+    store.import_catalogue(&entries).unwrap();
     let cells =
         ["CRS3035RES1000mN2772000E4422000", "CRS3035RES1000mN2773000E4422000", "CRS3035RES1000mN2772000E4423000"];
     let grid: Vec<GridCounts> = cells
