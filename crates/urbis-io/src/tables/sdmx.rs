@@ -205,9 +205,12 @@ mod tests {
         };
         let mut confidential = published.clone();
         (confidential.conf_status, confidential.geo, confidential.n) = ("C".into(), "AT34".into(), None);
-        let bytes = render(&[published.clone(), confidential.clone()], "URBIS:X(1.0)").unwrap();
+        let mut pooled = published.clone();
+        (pooled.time, pooled.method, pooled.geo) = ("2021-2023".into(), "pooled".into(), "AT35".into());
+        let bytes = render(&[published.clone(), confidential.clone(), pooled.clone()], "URBIS:X(1.0)").unwrap();
         let back = parse_named(&bytes, "b.sdmx.csv").unwrap();
         assert_eq!(back[0], published);
+        assert_eq!(back[2], pooled, "a pooled span reads back as it was written");
         for x in [back[0].estimate, back[0].se, back[0].ci_low, back[0].ci_high] {
             assert!([published.estimate, published.se, published.ci_low, published.ci_high]
                 .iter()
