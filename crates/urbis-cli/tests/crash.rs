@@ -1,8 +1,8 @@
-//! Crash safety: `urbis indicators --store` is killed (SIGKILL) at many
-//! points of its run, again and again, on the same store. After every kill
-//! the store opens, passes `PRAGMA integrity_check`, and holds either the
-//! runs before the kill or those plus one complete new run — never a run
-//! with only part of its figures, data sets or indicators.
+//! Crash safety: `urbis indicators --store` and `urbis import` are killed
+//! (SIGKILL) at many points of their work. After every kill the store
+//! opens, passes `PRAGMA integrity_check`, and holds either the runs before
+//! the kill or those plus one complete new run — never a run with only part
+//! of its figures, data sets or indicators.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -16,8 +16,13 @@ fn example(path: &str) -> String {
 
 /// Runs `urbis indicators CONFIG --store DB`, killed after `after` (or left to finish).
 fn run(config: &str, db: &Path, after: Option<Duration>) {
+    urbis(&["indicators", config, "--store", db.to_str().unwrap(), "-q"], after);
+}
+
+/// Runs urbis with `args`, killed after `after` (or left to finish, and then it must succeed).
+fn urbis(args: &[&str], after: Option<Duration>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_urbis"))
-        .args(["indicators", config, "--store", db.to_str().unwrap(), "-q"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -79,4 +84,38 @@ fn killing_a_run_at_any_point_leaves_the_old_or_the_new_store() {
     // The store still takes runs.
     run(&config, &db, None);
     assert_eq!(state(&db).0, runs + 1);
+}
+
+#[test]
+fn killing_an_import_at_any_point_leaves_no_part_of_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.sqlite");
+    run(&example("eusilc/urbis.toml"), &source, None);
+    let bundle = dir.path().join("bundle");
+    urbis(&["export", "--db", source.to_str().unwrap(), "--out", bundle.to_str().unwrap()], None);
+    let clock = Instant::now();
+    let whole = dir.path().join("whole.sqlite");
+    urbis(&["import", bundle.to_str().unwrap(), "--db", whole.to_str().unwrap()], None);
+    let full = clock.elapsed();
+    let (runs, figures) = state(&whole);
+    assert_eq!(runs, 1);
+    let complete = figures[0];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut imported = 0;
+    for k in 0..24 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let fraction = (seed % 10_000) as f64 / 10_000.0 * 1.2;
+        let db = dir.path().join(format!("target{k}.sqlite"));
+        urbis(&["import", bundle.to_str().unwrap(), "--db", db.to_str().unwrap()], Some(full.mul_f64(fraction)));
+        if !db.exists() {
+            continue; // killed before the store was created
+        }
+        let (runs, figures) = state(&db);
+        assert!(runs <= 1, "after kill {k}: {runs} runs");
+        assert!(figures.iter().all(|&f| f == complete), "after kill {k}: a partial import: {figures:?}");
+        imported += runs;
+    }
+    eprintln!("24 killed imports: {imported} had committed before their kill");
 }
