@@ -17,6 +17,7 @@ pub mod dist;
 pub mod estimate;
 pub mod frame;
 pub mod indicator;
+pub mod rng;
 
 pub use estimate::Estimate;
 pub use frame::{Column, Frame, TextColumn, MISSING_CODE};

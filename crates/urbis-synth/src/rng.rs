@@ -4,15 +4,8 @@
 //! (a PSU, a replicate, a district), so results never depend on the order in
 //! which threads run.
 
-/// splitmix64 step: used to seed and to hash keys.
-#[inline]
-pub fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use urbis_core::rng::splitmix64;
+use urbis_core::rng::Xoshiro256;
 
 /// Hashes a run seed and a key path into one 64-bit seed.
 pub fn key(seed: u64, parts: &[u64]) -> u64 {
@@ -33,35 +26,25 @@ pub fn hash_str(s: &str) -> u64 {
 /// xoshiro256** with a cached second normal deviate.
 #[derive(Clone, Debug)]
 pub struct Rng {
-    s: [u64; 4],
+    core: Xoshiro256,
     spare: Option<f64>,
 }
 
 impl Rng {
     /// A generator for the stream `parts` of run `seed`.
     pub fn new(seed: u64, parts: &[u64]) -> Rng {
-        let mut sm = key(seed, parts);
-        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
-        Rng { s, spare: None }
+        Rng { core: Xoshiro256::from_splitmix(key(seed, parts)), spare: None }
     }
 
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        self.core.next_u64()
     }
 
     /// Uniform in the open interval (0, 1).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+        self.core.uniform()
     }
 
     /// Uniform integer in `0..n` (Lemire's multiply-shift; the bias is below 2^-32 for our n).
