@@ -14,7 +14,7 @@ use crate::app::{blocking, AppError, Shared};
 use crate::view::{table_download, Format, Params};
 
 /// The API's routes; with `hub`, also the write routes of hub mode
-/// ([`crate::hub`]), whose refusals are logged.
+/// ([`crate::hub`]).
 pub fn router(hub: bool) -> Router<Shared> {
     use crate::hub as h;
     let (mut list, mut one) = (get(initiatives), get(initiative));
@@ -24,7 +24,7 @@ pub fn router(hub: bool) -> Router<Shared> {
         one = one.put(h::replace_initiative).delete(h::delete_initiative);
         writes = writes.route("/bundles", post(h::upload)).route("/bundles/{code}", delete(h::remove));
     }
-    let router = Router::new()
+    Router::new()
         .route("/", get(index))
         .route("/openapi.json", get(openapi))
         .route("/indicators", get(indicators))
@@ -41,12 +41,7 @@ pub fn router(hub: bool) -> Router<Shared> {
         .route("/initiatives", list)
         .route("/initiatives/{id}", one)
         .merge(writes)
-        .fallback(|| async { AppError::not_found("no such API route; see /api/v1/openapi.json").json() });
-    if hub {
-        router.layer(axum::middleware::from_fn(h::log_refusals))
-    } else {
-        router
-    }
+        .fallback(|| async { AppError::not_found("no such API route; see /api/v1/openapi.json").json() })
 }
 
 async fn json_of<T: serde::Serialize + Send + 'static>(

@@ -198,6 +198,7 @@ pub fn router(state: Shared) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router(state.hub.is_some()))
         .fallback(|| async { AppError::not_found("There is no page at this address.") })
+        .layer(middleware::from_fn_with_state(state.clone(), crate::hub::log_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), cache))
         .layer(middleware::map_response(security_headers))
         .with_state(state)

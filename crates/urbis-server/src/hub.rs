@@ -80,14 +80,14 @@ impl Hub {
 #[derive(Debug, Clone)]
 pub struct Reason(pub String);
 
-/// Logs every refused request to the hub's routes: method, path, status
-/// and reason (never the token or the body).
-pub async fn log_refusals(request: Request, next: Next) -> Response {
+/// In hub mode, logs every refused request other than a read: method,
+/// path, status and reason (never the token or the body).
+pub async fn log_refusals(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let response = next.run(request).await;
     let status = response.status();
     let writes = !matches!(method, axum::http::Method::GET | axum::http::Method::HEAD);
-    if writes && (status.is_client_error() || status.is_server_error()) {
+    if state.hub.is_some() && writes && (status.is_client_error() || status.is_server_error()) {
         let reason = response.extensions().get::<Reason>().map(|r| r.0.as_str()).unwrap_or("");
         eprintln!("urbis serve: refused {method} {path}: {} {reason}", status.as_u16());
     }
