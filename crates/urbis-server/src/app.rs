@@ -33,8 +33,11 @@ pub struct AppState {
     /// generation are not served.
     generation: AtomicU64,
     cache: Mutex<HashMap<String, Cached>>,
-    drawings: Mutex<HashMap<String, (u64, Option<Arc<String>>)>>,
+    drawings: Mutex<HashMap<String, Drawing>>,
 }
+
+/// A drawing and the store generation it was made for.
+type Drawing = (u64, Option<Arc<String>>);
 
 pub type Shared = Arc<AppState>;
 
