@@ -149,6 +149,15 @@ async fn body(state: &Shared, headers: &HeaderMap, body: Body, kinds: &[&str]) -
     })
 }
 
+/// The city of the request's token, then the request's body (read only
+/// once the token is accepted).
+async fn authorised(state: &Shared, request: Request, kinds: &[&str]) -> Result<(String, Bytes), AppError> {
+    let (parts, raw) = request.into_parts();
+    let city = city(state, &parts.headers).await?;
+    let bytes = body(state, &parts.headers, raw, kinds).await?;
+    Ok((city, bytes))
+}
+
 /// Runs `work` with the writer on the blocking thread pool; after it
 /// succeeds, the cached answers are forgotten.
 async fn write<T: Send + 'static>(
@@ -184,9 +193,7 @@ fn answer(e: StoreError) -> AppError {
 
 /// `POST /api/v1/bundles`.
 pub async fn upload(State(state): State<Shared>, request: Request) -> Result<Response, AppError> {
-    let (parts, raw) = request.into_parts();
-    let city = city(&state, &parts.headers).await?;
-    let bytes = body(&state, &parts.headers, raw, &[TAR, "application/octet-stream"]).await?;
+    let (city, bytes) = authorised(&state, request, &[TAR, "application/octet-stream"]).await?;
     let checked = tokio::task::spawn_blocking(move || bundle::read_archive("upload", &bytes))
         .await
         .map_err(|e| AppError::internal(e).json())?
@@ -296,9 +303,7 @@ impl OwnedChange {
 
 /// `POST /api/v1/initiatives`.
 pub async fn create_initiative(State(state): State<Shared>, request: Request) -> Result<Response, AppError> {
-    let (parts, raw) = request.into_parts();
-    let city = city(&state, &parts.headers).await?;
-    let bytes = body(&state, &parts.headers, raw, &["application/json"]).await?;
+    let (city, bytes) = authorised(&state, request, &["application/json"]).await?;
     change(&state, city, OwnedChange::Create(entry(&bytes)?)).await
 }
 
@@ -308,9 +313,7 @@ pub async fn replace_initiative(
     axum::extract::Path(id): axum::extract::Path<String>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let (parts, raw) = request.into_parts();
-    let city = city(&state, &parts.headers).await?;
-    let bytes = body(&state, &parts.headers, raw, &["application/json"]).await?;
+    let (city, bytes) = authorised(&state, request, &["application/json"]).await?;
     let e = entry(&bytes)?;
     if e.id != id {
         return Err(refuse(
