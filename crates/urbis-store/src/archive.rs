@@ -155,7 +155,10 @@ pub fn read(bytes: &[u8]) -> Result<Files, String> {
             }
             // Folders (checked like file names), pax extended and global headers: skipped.
             b'5' => {
-                split(name.trim_end_matches('/')).map_err(|_| format!("the archive has a folder named '{name}'"))?;
+                let dir = name.trim_end_matches('/');
+                if dir != "." {
+                    split(dir).map_err(|_| format!("the archive has a folder named '{name}'"))?;
+                }
             }
             b'x' | b'g' => {}
             other => {
@@ -215,6 +218,16 @@ mod tests {
             assert_eq!(read.folder.as_deref(), folder);
             assert_eq!(read.files.into_iter().collect::<Vec<_>>(), sample());
         }
+    }
+
+    #[test]
+    fn archives_of_a_folders_contents_are_read() {
+        // `tar -cf b.tar .` inside the folder: a `./` entry and `./`-prefixed names.
+        let mut bytes = header("./", 0, b'5', 0o755, 0).to_vec();
+        bytes.extend(write(None, &[("./a.csv".to_string(), b"x".to_vec())], 0).unwrap());
+        let read = read(&bytes).unwrap();
+        assert_eq!(read.folder, None);
+        assert_eq!(read.files.keys().collect::<Vec<_>>(), ["a.csv"]);
     }
 
     #[test]
