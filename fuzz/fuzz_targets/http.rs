@@ -1,4 +1,5 @@
-//! The dashboard and API on arbitrary request targets: every request is
+//! The dashboard and API on arbitrary request targets, and hub mode's write
+//! routes on arbitrary bodies sent with a valid token: every request is
 //! answered, and never with 500 (an internal error).
 #![no_main]
 
@@ -11,8 +12,17 @@ use tower::ServiceExt;
 use urbis_core::{IndicatorRow, Measure};
 use urbis_store::{AreaInfo, IndicatorInfo, RunInput, Store};
 
-fn app() -> &'static (axum::Router, tokio::runtime::Runtime) {
-    static APP: OnceLock<(axum::Router, tokio::runtime::Runtime)> = OnceLock::new();
+/// The read-only router, the hub router over the same store, the token of
+/// the hub's city (AT13), and the runtime.
+struct App {
+    router: axum::Router,
+    hub: axum::Router,
+    token: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn app() -> &'static App {
+    static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| {
         let path = std::env::temp_dir().join(format!("urbis-fuzz-{}.sqlite", std::process::id()));
         let _ = std::fs::remove_file(&path);
@@ -67,15 +77,43 @@ fn app() -> &'static (axum::Router, tokio::runtime::Runtime) {
                 rows: &rows,
             })
             .expect("run");
+        let (_, token) = store.create_token("AT13", "fuzz", "2026-01-01T00:00:00Z").expect("token");
+        drop(store);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        (urbis_server::router(urbis_server::AppState::open(path).expect("state")), runtime)
+        let router = urbis_server::router(urbis_server::AppState::open(path.clone()).expect("state"));
+        let options = urbis_server::HubOptions { max_body: 1 << 20 };
+        let hub = urbis_server::router(urbis_server::AppState::open_hub(path, options).expect("hub"));
+        App { router, hub, token, runtime }
     })
 }
 
+/// The write routes of hub mode: method, target and media type.
+const WRITES: [(&str, &str, &str); 5] = [
+    ("POST", "/api/v1/bundles", "application/x-tar"),
+    ("DELETE", "/api/v1/bundles/AT13", "application/json"),
+    ("POST", "/api/v1/initiatives", "application/json"),
+    ("PUT", "/api/v1/initiatives/fuzz-entry", "application/json"),
+    ("DELETE", "/api/v1/initiatives/fuzz-entry", "application/json"),
+];
+
 fuzz_target!(|data: &[u8]| {
+    let app = app();
+    // A first byte 0 sends the rest as the body of a hub write route (chosen by the second byte).
+    if let [0, route, body @ ..] = data {
+        let (method, target, media) = WRITES[usize::from(*route) % WRITES.len()];
+        let request = Request::builder()
+            .method(method)
+            .uri(target)
+            .header("content-type", media)
+            .header("authorization", format!("Bearer {}", app.token))
+            .body(Body::from(body.to_vec()))
+            .expect("request");
+        let response = app.runtime.block_on(app.hub.clone().oneshot(request)).expect("infallible");
+        assert_ne!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{method} {target}");
+        return;
+    }
     let Ok(target) = std::str::from_utf8(data) else { return };
     let Ok(request) = Request::get(format!("/{}", target.trim_start_matches('/'))).body(Body::empty()) else { return };
-    let (router, runtime) = app();
-    let response = runtime.block_on(router.clone().oneshot(request)).expect("infallible");
+    let response = app.runtime.block_on(app.router.clone().oneshot(request)).expect("infallible");
     assert_ne!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{target}");
 });

@@ -32,7 +32,7 @@ enum Command {
     Map(Box<cmd::map::Args>),
     /// Residential segregation and concentration indices from counts per grid cell or area, at several scales.
     Segregation(Box<cmd::segregation::Args>),
-    /// The dashboard and API over a store (`--db FILE`) or the built-in demo (`--demo`).
+    /// The dashboard and API over a store (`--db FILE`) or the built-in demo (`--demo`); `--hub` lets cities upload with tokens.
     Serve(cmd::serve::Args),
     /// Small-area estimates from direct estimates per area (Fay-Herriot model: EBLUP, MSE, benchmarking).
     Sae(Box<cmd::sae::Args>),
@@ -46,6 +46,8 @@ enum Command {
     Import(cmd::import::Args),
     /// The catalogue of integration initiatives, networks, instruments and data sources: import and export as CSV or JSON.
     Catalogue(cmd::catalogue::Args),
+    /// The API tokens of a hub (`serve --hub`): create (printed once, stored hashed), list, revoke.
+    Token(cmd::token::Args),
 }
 
 fn main() {
@@ -70,6 +72,7 @@ fn main() {
         Command::Export(args) => cmd::export::run(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Catalogue(args) => cmd::catalogue::run(args),
+        Command::Token(args) => cmd::token::run(args),
     };
     if let Err(e) = outcome {
         if is_broken_pipe(&e) {

@@ -72,7 +72,7 @@ pub fn write_run(path: &Path, config_text: &str, run: &Run) -> Result<i64> {
     let input = RunInput {
         project: &run.metadata.project,
         software: &run.metadata.software,
-        created_at: &now_utc(),
+        created_at: &urbis_store::now_utc(),
         config: Some(config_text),
         metadata_json: &metadata_json,
         review_json: &review_json,
@@ -106,11 +106,4 @@ fn nuts_names() -> HashMap<String, String> {
         .flatten()
         .filter_map(|a| a.name.map(|n| (a.code, n)))
         .collect()
-}
-
-/// The current time (UTC) as ISO 8601, to the second.
-pub fn now_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (date, rest) = (crate::output::civil_date(secs / 86_400), secs % 86_400);
-    format!("{date}T{:02}:{:02}:{:02}Z", rest / 3600, rest / 60 % 60, rest % 60)
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use urbis_store::ObservationFilter;
@@ -13,7 +13,17 @@ use urbis_store::ObservationFilter;
 use crate::app::{blocking, AppError, Shared};
 use crate::view::{table_download, Format, Params};
 
-pub fn router() -> Router<Shared> {
+/// The API's routes; with `hub`, also the write routes of hub mode
+/// ([`crate::hub`]).
+pub fn router(hub: bool) -> Router<Shared> {
+    use crate::hub as h;
+    let (mut list, mut one) = (get(initiatives), get(initiative));
+    let mut writes = Router::new();
+    if hub {
+        list = list.post(h::create_initiative);
+        one = one.put(h::replace_initiative).delete(h::delete_initiative);
+        writes = writes.route("/bundles", post(h::upload)).route("/bundles/{code}", delete(h::remove));
+    }
     Router::new()
         .route("/", get(index))
         .route("/openapi.json", get(openapi))
@@ -28,8 +38,9 @@ pub fn router() -> Router<Shared> {
         .route("/runs", get(runs))
         .route("/segregation", get(segregation_datasets))
         .route("/segregation/{dataset}", get(segregation))
-        .route("/initiatives", get(initiatives))
-        .route("/initiatives/{id}", get(initiative))
+        .route("/initiatives", list)
+        .route("/initiatives/{id}", one)
+        .merge(writes)
         .fallback(|| async { AppError::not_found("no such API route; see /api/v1/openapi.json").json() })
 }
 
@@ -45,6 +56,8 @@ async fn index() -> Json<Value> {
         "name": "urbis API",
         "version": "v1",
         "openapi": "/api/v1/openapi.json",
+        "hub_routes": ["POST /api/v1/bundles", "DELETE /api/v1/bundles/{code}", "POST /api/v1/initiatives",
+                       "PUT /api/v1/initiatives/{id}", "DELETE /api/v1/initiatives/{id}"],
         "routes": ["/api/v1/indicators", "/api/v1/indicators/{id}", "/api/v1/areas", "/api/v1/areas/{code}", "/api/v1/areas/{code}/peers",
                    "/api/v1/groups", "/api/v1/time", "/api/v1/data", "/api/v1/runs",
                    "/api/v1/segregation", "/api/v1/segregation/{dataset}",
@@ -256,7 +269,9 @@ pub fn openapi_document() -> Value {
     let list = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "type": "array" } } } });
     let path_param = |name: &str, description: &str, example: &str| json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" }, "example": example });
     let query = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } });
-    let not_found = json!({ "description": "Not found", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let refused = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let not_found = refused("Not found");
+    let entry_body = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Initiative" } } } });
     json!({
         "openapi": "3.1.0",
         "info": { "title": "urbis API", "version": "v1", "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" },
@@ -293,12 +308,43 @@ pub fn openapi_document() -> Value {
                 "parameters": [query("q", "Words to find (every word, as a prefix)"), query("place", "Area codes (or EU), joined by ~"),
                                query("topic", "Topic (employment, education, housing, health, participation, ...)"),
                                query("indicator", "Related indicator id")],
-                "responses": { "200": list("Catalogue entries, best match first") } } },
+                "responses": { "200": list("Catalogue entries, best match first") } },
+                "post": { "summary": "Hub mode: adds a catalogue entry of the token's city (or an area inside it)", "security": [{ "token": [] }],
+                    "requestBody": entry_body.clone(),
+                    "responses": { "201": text("Created"), "400": refused("Not JSON"), "401": refused("No valid token"),
+                                   "403": refused("Not the city's entry"), "409": refused("The id is taken"),
+                                   "413": refused("Body too large"), "415": refused("Not application/json"), "422": refused("Not a valid entry") } } },
             "/initiatives/{id}": { "get": { "summary": "One catalogue entry", "parameters": [path_param("id", "Entry id", "start-wien")],
-                "responses": { "200": text("Entry"), "404": not_found } } },
+                "responses": { "200": text("Entry"), "404": not_found } },
+                "put": { "summary": "Hub mode: replaces (or adds) a catalogue entry of the token's city", "security": [{ "token": [] }],
+                    "parameters": [path_param("id", "Entry id", "start-wien")], "requestBody": entry_body,
+                    "responses": { "200": text("Replaced"), "201": text("Created"), "400": refused("Not JSON"), "401": refused("No valid token"),
+                                   "403": refused("Not the city's entry"), "413": refused("Body too large"),
+                                   "415": refused("Not application/json"), "422": refused("Not a valid entry, or another id") } },
+                "delete": { "summary": "Hub mode: removes a catalogue entry of the token's city", "security": [{ "token": [] }],
+                    "parameters": [path_param("id", "Entry id", "start-wien")],
+                    "responses": { "200": text("Deleted"), "401": refused("No valid token"), "403": refused("Not the city's entry"), "404": not_found } } },
+            "/bundles": { "post": { "summary": "Hub mode: uploads a bundle (docs/bundle.md) of the token's city as an uncompressed tar archive; imported whole or not at all",
+                "security": [{ "token": [] }],
+                "requestBody": { "required": true, "content": { "application/x-tar": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": { "201": text("Imported"), "200": text("Already imported; nothing changed"), "401": refused("No valid token"),
+                               "403": refused("Another city's bundle"), "409": refused("Older than the figures held, or a name held by another publisher"),
+                               "413": refused("Body too large"), "415": refused("Not application/x-tar"), "422": refused("Damaged or tampered bundle") } } },
+            "/bundles/{code}": { "delete": { "summary": "Hub mode: removes the figures (and their history) the token's city uploaded",
+                "security": [{ "token": [] }], "parameters": [path_param("code", "The city's publisher code", "AT130")],
+                "responses": { "200": text("Deleted"), "401": refused("No valid token"), "403": refused("Another city's figures"), "404": not_found } } },
         },
-        "components": { "schemas": {
+        "components": {
+          "securitySchemes": { "token": { "type": "http", "scheme": "bearer",
+              "description": "Hub mode only: a city's API token (`urbis token create --city CODE`)" } },
+          "schemas": {
             "Error": { "type": "object", "properties": { "error": { "type": "string" }, "status": { "type": "integer" } } },
+            "Initiative": { "type": "object", "required": ["id", "kind", "title", "place", "topics", "description", "links"],
+                "description": "A catalogue entry (docs/catalogue.md)",
+                "properties": { "id": { "type": "string" }, "kind": { "type": "string" }, "title": { "type": "string" }, "place": { "type": "string" },
+                    "topics": { "type": "array", "items": { "type": "string" } }, "target_group": { "type": "string" }, "period": { "type": "string" },
+                    "description": { "type": "string" }, "links": { "type": "array", "items": { "type": "string" } },
+                    "indicators": { "type": "array", "items": { "type": "string" } }, "organisation": { "type": "string" } } },
             "Data": { "type": "object", "properties": { "count": { "type": "integer" }, "values": { "type": "array", "items": { "$ref": "#/components/schemas/Figure" } } } },
             "Figure": { "type": "object", "properties": {
                 "indicator": { "type": "string" }, "geo": { "type": "string" }, "geo_level": { "type": "string" }, "time": { "type": "string" },

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,20 +19,31 @@ use urbis_store::Store;
 use crate::geo::Boundaries;
 use crate::pool::Pool;
 
-/// What every handler shares: the store, the built-in boundaries and a
-/// cache of finished responses (the store is read-only while served, so a
-/// response for a URL never changes).
+/// What every handler shares: the store, the built-in boundaries, a cache
+/// of finished responses and drawings, and in hub mode the writer. The
+/// store changes only through the hub's writer, which calls
+/// [`AppState::invalidate`] after each change; until then a response for a
+/// URL never changes.
 pub struct AppState {
     pub pool: Pool,
     pub boundaries: Boundaries,
+    /// The hub's writer and limits; `None` when the server is read-only.
+    pub hub: Option<crate::hub::Hub>,
+    /// Bumped by every change of the store; cached answers of an earlier
+    /// generation are not served.
+    generation: AtomicU64,
     cache: Mutex<HashMap<String, Cached>>,
-    drawings: Mutex<HashMap<String, Option<Arc<String>>>>,
+    drawings: Mutex<HashMap<String, Drawing>>,
 }
+
+/// A drawing and the store generation it was made for.
+type Drawing = (u64, Option<Arc<String>>);
 
 pub type Shared = Arc<AppState>;
 
 #[derive(Clone)]
 struct Cached {
+    generation: u64,
     headers: Vec<(header::HeaderName, HeaderValue)>,
     body: axum::body::Bytes,
 }
@@ -42,22 +54,53 @@ const CACHE_ENTRIES: usize = 4096;
 impl AppState {
     /// Opens the store read-only.
     pub fn open(db: PathBuf) -> urbis_store::Result<Shared> {
+        Self::with_hub(Pool::open(db)?, None)
+    }
+
+    /// Opens the store for a hub (docs/hub.md): one writer connection (the
+    /// store's migrations are applied) and read-only connections for
+    /// everything else. Refused when the store has no active token.
+    pub fn open_hub(db: PathBuf, options: crate::hub::HubOptions) -> urbis_store::Result<Shared> {
+        let hub = crate::hub::Hub::open(&db, options)?;
+        Self::with_hub(Pool::open(db)?, Some(hub))
+    }
+
+    fn with_hub(pool: Pool, hub: Option<crate::hub::Hub>) -> urbis_store::Result<Shared> {
         Ok(Arc::new(AppState {
-            pool: Pool::open(db)?,
+            pool,
             boundaries: Boundaries::default(),
+            hub,
+            generation: AtomicU64::new(0),
             cache: Mutex::default(),
             drawings: Mutex::default(),
         }))
     }
 
-    /// A drawing (map) made once per key: `draw` runs on the first request
-    /// only; `None` (nothing to draw) is remembered too.
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Forgets every cached answer and drawing: called after the store
+    /// changed. Answers being made meanwhile are not cached.
+    pub fn invalidate(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        cache.clear();
+        drop(cache);
+        self.drawings.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// A drawing (map) made once per key and store generation: `draw` runs
+    /// on the first request only; `None` (nothing to draw) is remembered too.
     pub fn svg(&self, key: &str, draw: impl FnOnce() -> Option<String>) -> Option<Arc<String>> {
-        if let Some(done) = self.drawings.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
-            return done.clone();
+        let generation = self.generation();
+        if let Some((made, done)) = self.drawings.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            if *made == generation {
+                return done.clone();
+            }
         }
         let drawn = draw().map(Arc::new);
-        self.drawings.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), drawn.clone());
+        self.drawings.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), (generation, drawn.clone()));
         drawn
     }
 }
@@ -78,6 +121,10 @@ impl AppError {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         AppError { status: StatusCode::BAD_REQUEST, message: message.into(), json: false }
+    }
+
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        AppError { status, message: message.into(), json: false }
     }
 
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -102,7 +149,15 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if self.json {
             let body = serde_json::json!({ "error": self.message, "status": self.status.as_u16() });
-            return (self.status, axum::Json(body)).into_response();
+            let mut response = (self.status, axum::Json(body)).into_response();
+            if self.status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"urbis hub\""));
+            }
+            // The reason, for the log of refused requests (crate::hub).
+            response.extensions_mut().insert(crate::hub::Reason(self.message));
+            return response;
         }
         let page = crate::pages::layout::page(
             &format!("{} — urbis", self.status.canonical_reason().unwrap_or("Error")),
@@ -144,8 +199,9 @@ pub fn router(state: Shared) -> Router {
         .route("/initiative/{id}", get(pages::initiatives::handler))
         .route("/static/urbis.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(state.hub.is_some()))
         .fallback(|| async { AppError::not_found("There is no page at this address.") })
+        .layer(middleware::from_fn_with_state(state.clone(), crate::hub::log_refusals))
         .layer(middleware::from_fn_with_state(state.clone(), cache))
         .layer(middleware::map_response(security_headers))
         .with_state(state)
@@ -159,9 +215,10 @@ async fn stylesheet() -> impl IntoResponse {
 async fn cache(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let cacheable = request.method() == axum::http::Method::GET;
     let key = request.uri().to_string();
+    let generation = state.generation();
     if cacheable {
         let hit = state.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
-        if let Some(hit) = hit {
+        if let Some(hit) = hit.filter(|h| h.generation == generation) {
             let mut response = Response::new(Body::from(hit.body));
             response.headers_mut().extend(hit.headers);
             return response;
@@ -178,10 +235,12 @@ async fn cache(State(state): State<Shared>, request: Request, next: Next) -> Res
     let headers: Vec<_> = parts.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     {
         let mut cache = state.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= CACHE_ENTRIES {
-            cache.clear();
+        if state.generation() == generation {
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, Cached { generation, headers, body: bytes.clone() });
         }
-        cache.insert(key, Cached { headers, body: bytes.clone() });
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -222,7 +281,8 @@ impl Default for Limits {
 /// Serves the store at `addr` until Ctrl-C.
 pub async fn serve(addr: SocketAddr, state: Shared) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    eprintln!("urbis serve: http://{} (store {})", listener.local_addr()?, state.pool.path().display());
+    let mode = if state.hub.is_some() { ", hub mode: cities may upload with their API tokens" } else { "" };
+    eprintln!("urbis serve: http://{} (store {}{mode})", listener.local_addr()?, state.pool.path().display());
     serve_on(listener, state, Limits::default(), async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -9,6 +9,8 @@
 //!
 //! - [`app`]: the router, shared state, errors and security headers;
 //! - [`pool`]: read-only store connections shared by the request handlers;
+//! - [`hub`]: hub mode: uploads, deletions and catalogue edits with per-city
+//!   API tokens, through one writer connection;
 //! - [`view`]: query parameters of a view and the downloads every view offers;
 //! - [`chart`]: SVG dot and time charts with intervals and flags;
 //! - [`geo`]: map shapes for areas (NUTS 2024 built in) and grid cells;
@@ -19,9 +21,11 @@ pub mod api;
 pub mod app;
 pub mod chart;
 pub mod geo;
+pub mod hub;
 pub mod labels;
 pub mod pages;
 pub mod pool;
 pub mod view;
 
 pub use app::{router, serve, serve_on, AppState, Limits};
+pub use hub::HubOptions;

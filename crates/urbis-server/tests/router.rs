@@ -167,6 +167,9 @@ async fn every_documented_api_route_answers_as_documented() {
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 10);
     for (path, item) in paths {
+        if item.get("get").is_none() {
+            continue; // hub mode's write routes: crates/urbis-server/tests/hub.rs
+        }
         let mut uri = format!("/api/v1{path}");
         for p in item["get"]["parameters"].as_array().into_iter().flatten() {
             if p["in"] == "path" {

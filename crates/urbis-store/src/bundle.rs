@@ -310,14 +310,41 @@ impl Store {
     /// publisher's current run and the older stays as history; an older one
     /// is refused. `imported_at` is now (ISO 8601, UTC).
     pub fn import_bundle(&mut self, bundle: &Bundle, imported_at: &str) -> Result<ImportOutcome> {
+        self.import_checked(bundle, imported_at, None)
+    }
+
+    /// [`Store::import_bundle`] for a city of a hub (docs/hub.md): the
+    /// bundle's publisher code must be `city`, and figures already imported
+    /// under the bundle's publisher name must be that city's too; otherwise
+    /// [`StoreError::NotAllowed`] and nothing changes.
+    pub fn import_own_bundle(&mut self, bundle: &Bundle, imported_at: &str, city: &str) -> Result<ImportOutcome> {
+        self.import_checked(bundle, imported_at, Some(city))
+    }
+
+    fn import_checked(&mut self, bundle: &Bundle, imported_at: &str, city: Option<&str>) -> Result<ImportOutcome> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
-        let outcome = import(&tx, bundle, imported_at).map_err(|e| match e {
-            Refusal::Sqlite(source) => StoreError::Sqlite { path: path.clone(), source },
-            Refusal::Conflict(message) => StoreError::Bundle { path: path.clone(), message },
-        })?;
+        let outcome =
+            owned_by(&tx, bundle, city).and_then(|()| import(&tx, bundle, imported_at)).map_err(|e| match e {
+                Refusal::Sqlite(source) => StoreError::Sqlite { path: path.clone(), source },
+                Refusal::Conflict(message) => StoreError::Bundle { path: path.clone(), message },
+                Refusal::NotAllowed(message) => StoreError::NotAllowed { message },
+            })?;
         tx.commit().map_err(|source| StoreError::Sqlite { path, source })?;
         Ok(outcome)
+    }
+
+    /// Removes every run imported from bundles of the publisher with this
+    /// code (its current figures and their history), in one transaction;
+    /// returns how many runs were removed. Areas stay.
+    pub fn delete_publisher(&mut self, code: &str) -> Result<usize> {
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let removed =
+            tx.execute("DELETE FROM runs WHERE origin = 'imported' AND publisher_code = ?1", [code]).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(removed)
     }
 }
 
@@ -335,6 +362,41 @@ struct OwnRun {
 enum Refusal {
     Sqlite(rusqlite::Error),
     Conflict(String),
+    NotAllowed(String),
+}
+
+/// With a city: the bundle is that city's, and so are the figures imported
+/// before under the same publisher name.
+fn owned_by(tx: &Transaction, bundle: &Bundle, city: Option<&str>) -> std::result::Result<(), Refusal> {
+    let Some(city) = city else { return Ok(()) };
+    let publisher = &bundle.manifest.publisher;
+    match publisher.code.as_deref() {
+        Some(code) if code == city => {}
+        Some(code) => {
+            return Err(Refusal::NotAllowed(format!(
+                "the bundle is published by '{code}'; the token is of '{city}', which can only send its own figures"
+            )))
+        }
+        None => {
+            return Err(Refusal::NotAllowed(format!(
+                "the bundle has no publisher code; export it with `urbis export --publisher {city}`"
+            )))
+        }
+    }
+    let others: Vec<String> = tx
+        .prepare(
+            "SELECT DISTINCT coalesce(publisher_code, '') FROM runs WHERE origin = 'imported' AND project = ?1
+             AND coalesce(publisher_code, '') <> ?2",
+        )?
+        .query_map(params![publisher.name, city], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !others.is_empty() {
+        return Err(Refusal::NotAllowed(format!(
+            "figures published as '{}' are held here for another publisher; choose another project name",
+            publisher.name
+        )));
+    }
+    Ok(())
 }
 
 impl From<rusqlite::Error> for Refusal {
@@ -416,18 +478,34 @@ fn import(tx: &Transaction, bundle: &Bundle, imported_at: &str) -> std::result::
 /// Reads and checks the bundle in `dir`: its manifest's format and version,
 /// every listed file's presence, size and SHA-256, the table's checksum, and
 /// that no unpublished figure carries a value. Errors say what is wrong.
+/// A path that is a file is read as a bundle archive ([`read_archive`]).
 pub fn read(dir: &Path) -> Result<Bundle> {
     let name = dir.display().to_string();
     let refuse = |message: String| StoreError::Bundle { path: name.clone(), message };
-    if !dir.is_dir() {
-        return Err(refuse(if dir.exists() {
-            "is not a folder (a bundle is a folder made by `urbis export`)".into()
-        } else {
-            "no such folder".into()
-        }));
+    if dir.is_file() {
+        let bytes = std::fs::read(dir).map_err(|e| refuse(format!("cannot read the archive ({e})")))?;
+        return read_archive(&name, &bytes);
     }
-    let manifest_bytes = std::fs::read(dir.join(MANIFEST))
-        .map_err(|e| refuse(format!("cannot read {MANIFEST} ({e}): not an urbis bundle")))?;
+    if !dir.is_dir() {
+        return Err(refuse("no such folder or archive".into()));
+    }
+    check(&name, |file| std::fs::read(dir.join(file)).map_err(|e| e.to_string()))
+}
+
+/// Reads and checks a bundle sent as one tar archive ([`crate::archive`]):
+/// the same checks as a folder's, on the archive's files. `name` names the
+/// bundle in errors.
+pub fn read_archive(name: &str, bytes: &[u8]) -> Result<Bundle> {
+    let files =
+        crate::archive::read(bytes).map_err(|message| StoreError::Bundle { path: name.to_string(), message })?.files;
+    check(name, |file| files.get(file).cloned().ok_or_else(|| "not in the archive".to_string()))
+}
+
+/// The checks of a bundle whose files `fetch` gives by name.
+fn check(name: &str, fetch: impl Fn(&str) -> std::result::Result<Vec<u8>, String>) -> Result<Bundle> {
+    let refuse = |message: String| StoreError::Bundle { path: name.to_string(), message };
+    let manifest_bytes =
+        fetch(MANIFEST).map_err(|e| refuse(format!("cannot read {MANIFEST} ({e}): not an urbis bundle")))?;
     let value: serde_json::Value =
         serde_json::from_slice(&manifest_bytes).map_err(|e| refuse(format!("{MANIFEST} is not valid JSON: {e}")))?;
     if value["format"] != FORMAT {
@@ -458,7 +536,7 @@ pub fn read(dir: &Path) -> Result<Bundle> {
         if contents.contains_key(f.name.as_str()) {
             return Err(refuse(format!("{MANIFEST} lists '{}' twice", f.name)));
         }
-        let bytes = std::fs::read(dir.join(&f.name))
+        let bytes = fetch(&f.name)
             .map_err(|e| refuse(format!("{} is listed in {MANIFEST} but cannot be read ({e})", f.name)))?;
         if bytes.len() as u64 != f.bytes {
             return Err(refuse(format!(

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use rusqlite::types::Value;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, Store, StoreError};
@@ -304,6 +304,92 @@ impl Store {
         let places: Vec<String> =
             self.query("SELECT DISTINCT place FROM initiatives ORDER BY place", vec![], |r| r.get(0))?;
         Ok((topics.into_iter().collect(), places))
+    }
+}
+
+/// One change of the catalogue by a hub's city (docs/hub.md).
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// A new entry; refused when its id is taken.
+    Create(&'a Initiative),
+    /// An entry replacing the one with its id, or added when there is none.
+    Replace(&'a Initiative),
+    /// The entry with this id removed.
+    Delete(&'a str),
+}
+
+/// What a [`Change`] did, or why it did nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    Created,
+    Replaced,
+    Deleted,
+    /// [`Change::Create`] of an id that is taken.
+    Exists,
+    /// [`Change::Delete`] of an id that is not there.
+    NotFound,
+}
+
+impl Store {
+    /// Makes a change of the catalogue for `city`, in one transaction: a
+    /// city changes only entries whose place is the city or an area inside
+    /// it (by the areas' parents), before and after the change; otherwise
+    /// [`StoreError::NotAllowed`] and nothing changes. Entries are checked
+    /// as [`check`] does.
+    pub fn change_catalogue_as(&mut self, change: Change, city: &str) -> Result<Changed> {
+        if let Change::Create(e) | Change::Replace(e) = change {
+            check(e, "request", "entry")?;
+        }
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let id = match change {
+            Change::Create(e) | Change::Replace(e) => e.id.as_str(),
+            Change::Delete(id) => id,
+        };
+        let old: Option<String> = tx
+            .query_row("SELECT place FROM initiatives WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(sqlite)?;
+        let mine = |place: &str| crate::read::area_within(&tx, place, city).map_err(sqlite);
+        let refuse = |place: &str| {
+            Err(StoreError::NotAllowed {
+                message: format!(
+                    "the entry '{id}' is of '{place}', which is not '{city}' or an area inside it; a city edits only its own entries"
+                ),
+            })
+        };
+        if let Some(place) = &old {
+            if !mine(place)? {
+                return refuse(place);
+            }
+        }
+        let outcome = match change {
+            Change::Create(_) if old.is_some() => return Ok(Changed::Exists),
+            Change::Delete(_) if old.is_none() => return Ok(Changed::NotFound),
+            Change::Create(e) | Change::Replace(e) => {
+                if !mine(&e.place)? {
+                    return refuse(&e.place);
+                }
+                upsert(&tx, std::slice::from_ref(e)).map_err(sqlite)?;
+                if old.is_some() {
+                    Changed::Replaced
+                } else {
+                    Changed::Created
+                }
+            }
+            Change::Delete(id) => {
+                tx.execute(
+                    "DELETE FROM initiatives_fts WHERE rowid = (SELECT rowid FROM initiatives WHERE id = ?1)",
+                    [id],
+                )
+                .map_err(sqlite)?;
+                tx.execute("DELETE FROM initiatives WHERE id = ?1", [id]).map_err(sqlite)?;
+                Changed::Deleted
+            }
+        };
+        tx.commit().map_err(sqlite)?;
+        Ok(outcome)
     }
 }
 

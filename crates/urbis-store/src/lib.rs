@@ -13,17 +13,21 @@
 //!   run with its provenance;
 //! - [`catalogue`]: integration initiatives, networks, instruments and data
 //!   sources, with full-text search (FTS5);
+//! - [`archive`]: a bundle as one tar file, for uploads and `--archive`;
 //! - [`peers`]: the areas most like an area on standardised structural
-//!   characteristics, with the distance and what drives it.
+//!   characteristics, with the distance and what drives it;
+//! - [`tokens`]: the per-city API tokens of a hub, stored as SHA-256 hashes.
 //!
 //! Values that are missing (suppressed figures, intervals not computed) are
 //! stored as SQL NULL and read back as NaN, never as 0.
 
+pub mod archive;
 pub mod bundle;
 pub mod catalogue;
 pub mod peers;
 pub mod read;
 pub mod schema;
+pub mod tokens;
 pub mod write;
 
 use std::path::Path;
@@ -56,6 +60,10 @@ pub enum StoreError {
     /// an unknown format version, or in conflict with the store.
     #[error("bundle {path}: {message}")]
     Bundle { path: String, message: String },
+    /// A change a hub's city may not make (docs/hub.md): another city's
+    /// figures or catalogue entries.
+    #[error("not allowed: {message}")]
+    NotAllowed { message: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -121,6 +129,27 @@ impl Store {
     pub fn integrity_check(&self) -> Result<String> {
         self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.error(e))
     }
+}
+
+/// The current time (UTC) as ISO 8601, to the second.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (date, rest) = (civil_date(secs / 86_400), secs % 86_400);
+    format!("{date}T{:02}:{:02}:{:02}Z", rest / 3600, rest / 60 % 60, rest % 60)
+}
+
+/// The civil date (YYYY-MM-DD) of a day counted from 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// NaN as SQL NULL.

@@ -132,6 +132,18 @@ pub struct ObservationFilter {
     pub measure: Option<String>,
 }
 
+/// Whether `place` is `area` or lies inside it, following the areas'
+/// parents (a cycle in the parents ends the walk).
+pub(crate) fn area_within(conn: &rusqlite::Connection, place: &str, area: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "WITH RECURSIVE up(code) AS (
+             SELECT ?1 UNION SELECT a.parent FROM areas a JOIN up ON a.code = up.code WHERE a.parent IS NOT NULL
+         ) SELECT count(*) > 0 FROM up WHERE code = ?2",
+        [place, area],
+        |r| r.get(0),
+    )
+}
+
 impl Store {
     pub(crate) fn query<T>(
         &self,

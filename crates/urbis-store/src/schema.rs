@@ -139,6 +139,18 @@ const MIGRATIONS: &[&str] = &[
         title, description, target_group, organisation, topics, tokenize = 'unicode61 remove_diacritics 2'
     );
     "#,
+    // 4: the API tokens of a hub's cities (docs/hub.md). Only the SHA-256
+    // of a token is kept; a revoked token stays listed with its time.
+    r#"
+    CREATE TABLE tokens (
+        id          INTEGER PRIMARY KEY,
+        city        TEXT NOT NULL,
+        sha256      TEXT NOT NULL UNIQUE,
+        label       TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+    );
+    "#,
 ];
 
 /// The schema version this build writes and reads.

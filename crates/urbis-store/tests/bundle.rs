@@ -274,9 +274,9 @@ fn damaged_or_tampered_bundles_are_refused_with_a_clear_message() {
     });
     let e = refused(s.dir.path(), &b);
     assert!(e.contains("CONF_STATUS 'C' carries a value"), "{e}");
-    // Not a folder.
+    // A file that is not a bundle archive (the store itself).
     let e = refused(s.dir.path(), &s.source);
-    assert!(e.contains("is not a folder"), "{e}");
+    assert!(e.contains("not a tar archive"), "{e}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! `urbis export --db FILE --out BUNDLE`: a bundle of a project's published
-//! figures and metadata, with checksums (docs/bundle.md), for other cities.
+//! `urbis export --db FILE --out BUNDLE [--archive]`: a bundle of a
+//! project's published figures and metadata, with checksums
+//! (docs/bundle.md), for other cities: a folder, or one tar file.
 
 use std::path::{Path, PathBuf};
 
@@ -13,9 +14,12 @@ pub struct Args {
     /// The store holding the figures (made by `urbis indicators CONFIG --store FILE`).
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
-    /// The bundle folder to write; it must not exist yet.
+    /// The bundle folder to write (with --archive, the .tar file); it must not exist yet.
     #[arg(long, value_name = "BUNDLE")]
     pub out: PathBuf,
+    /// Writes the bundle as one uncompressed tar file (its files inside a folder named after it), as a hub takes it.
+    #[arg(long)]
+    pub archive: bool,
     /// The project to export, when the store holds several.
     #[arg(long)]
     pub project: Option<String>,
@@ -32,7 +36,7 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{} already exists; choose another folder for the bundle or remove it", args.out.display());
     }
     let store = Store::open_read_only(&args.db)?;
-    let created_at = crate::store::now_utc();
+    let created_at = urbis_store::now_utc();
     let software = format!("urbis {}", env!("CARGO_PKG_VERSION"));
     let export = store.export_bundle(&ExportOptions {
         project: args.project.as_deref(),
@@ -40,7 +44,11 @@ pub fn run(args: Args) -> Result<()> {
         created_at: &created_at,
         software: &software,
     })?;
-    write_folder(&args.out, &export.files)?;
+    if args.archive {
+        write_archive(&args.out, &export.files)?;
+    } else {
+        write_folder(&args.out, &export.files)?;
+    }
     let m = &export.manifest;
     eprintln!(
         "bundle of '{}' (run {} of {}) written to {}: {} figures, {} with published values",
@@ -52,6 +60,17 @@ pub fn run(args: Args) -> Result<()> {
         m.published
     );
     Ok(())
+}
+
+/// Writes the files as one tar archive (atomically), inside a folder named
+/// after the file (`vienna-2023.tar` holds `vienna-2023/manifest.json`, …).
+fn write_archive(out: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("bundle");
+    let plain = !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let folder = if plain && !stem.starts_with('.') { stem } else { "bundle" };
+    let mtime = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let bytes = urbis_store::archive::write(Some(folder), files, mtime).map_err(anyhow::Error::msg)?;
+    crate::output::write_atomic(out, &bytes)
 }
 
 /// Writes the files into a temporary folder beside `out`, then renames it,

@@ -11,7 +11,7 @@ use urbis_store::Store;
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Example:\n  urbis import vienna-2023 --db city.sqlite")]
 pub struct Args {
-    /// The bundle folder (made by `urbis export`).
+    /// The bundle: a folder, or a tar file (`urbis export --archive`).
     pub bundle: PathBuf,
     /// The store to add it to (created if needed).
     #[arg(long, value_name = "FILE")]
@@ -22,7 +22,7 @@ pub fn run(args: Args) -> Result<()> {
     let checked = bundle::read(&args.bundle)?;
     let mut store = Store::open(&args.db)?;
     let m = &checked.manifest;
-    match store.import_bundle(&checked, &crate::store::now_utc())? {
+    match store.import_bundle(&checked, &urbis_store::now_utc())? {
         ImportOutcome::AlreadyImported { run_id } => eprintln!(
             "already imported: these figures of '{}' are run {run_id} of {}; nothing changed",
             m.publisher.name,

@@ -121,5 +121,5 @@ pub fn run(args: Args) -> Result<()> {
 fn today() -> String {
     let days =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0);
-    crate::output::civil_date(days)
+    urbis_store::civil_date(days)
 }

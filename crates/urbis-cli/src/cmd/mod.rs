@@ -11,3 +11,4 @@ pub mod sae;
 pub mod segregation;
 pub mod serve;
 pub mod synth;
+pub mod token;

@@ -239,7 +239,7 @@ fn store_indices(
     let input = SegregationInput {
         dataset: args.dataset.as_deref().unwrap_or(&stem),
         software: &format!("urbis {}", env!("CARGO_PKG_VERSION")),
-        created_at: &crate::store::now_utc(),
+        created_at: &urbis_store::now_utc(),
         source: args.description.as_deref().unwrap_or(file),
         groups: &groups,
         total: &total,

@@ -12,7 +12,7 @@ use crate::cmd::indicators::load_and_run;
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  urbis serve --demo\n  urbis indicators urbis.toml --store city.sqlite && urbis serve --db city.sqlite --addr 127.0.0.1:9000"
+    after_help = "Examples:\n  urbis serve --demo\n  urbis indicators urbis.toml --store city.sqlite && urbis serve --db city.sqlite --addr 127.0.0.1:9000\n  urbis token create --city AT130 --db hub.sqlite && urbis serve --hub --db hub.sqlite"
 )]
 pub struct Args {
     /// The store to serve (made by `urbis indicators CONFIG --store FILE`); with --demo, where to build the demo.
@@ -27,6 +27,13 @@ pub struct Args {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Hub mode (docs/hub.md): cities upload bundles and edit their catalogue entries with API tokens
+    /// (`urbis token create`); refused when the store has no active token.
+    #[arg(long, requires = "db", conflicts_with = "demo")]
+    pub hub: bool,
+    /// In hub mode, the largest request body accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64, requires = "hub", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_upload_mib: u32,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -51,7 +58,12 @@ pub fn run(args: Args) -> Result<()> {
             path
         }
     };
-    let state = urbis_server::AppState::open(path)?;
+    let state = if args.hub {
+        let options = urbis_server::HubOptions { max_body: args.max_upload_mib as usize * 1024 * 1024 };
+        urbis_server::AppState::open_hub(path, options)?
+    } else {
+        urbis_server::AppState::open(path)?
+    };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the server")?;
     runtime.block_on(urbis_server::serve(args.addr, state)).with_context(|| format!("cannot serve at {}", args.addr))
