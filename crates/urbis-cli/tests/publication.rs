@@ -38,8 +38,9 @@ fn publish(publication: &str) -> (tempfile::TempDir, Vec<IndicatorRow>) {
         "--quiet",
     ]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    // Every configuration here makes confidential cells, which are not yet protected.
-    assert!(run.stderr.contains("not protected by secondary suppression"), "{}", run.stderr);
+    // Every configuration here makes confidential cells; secondary
+    // suppression protects them, so no warning.
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     let rows = urbis_io::tables::csv::parse(&std::fs::read(out.join("indicators.csv")).unwrap()).unwrap();
     (dir, rows)
 }
@@ -81,7 +82,8 @@ fn suppressed_figures_are_blank_in_every_format() {
         }
     }
     let review = std::fs::read_to_string(dir.path().join("out/review.json")).unwrap();
-    assert!(review.contains("\"primary\"") && review.contains("\"unprotected\""), "{review}");
+    assert!(review.contains("\"primary\"") && review.contains("\"secondary\""), "{review}");
+    assert!(review.contains("\"unprotected\":0"), "{review}");
     // SDMX-CSV: no OBS_VALUE, flag c, CONF_STATUS C.
     let sdmx = std::fs::read_to_string(dir.path().join("out/indicators.sdmx.csv")).unwrap();
     assert!(sdmx.contains(",,c,C,"), "no confidential observation in SDMX-CSV");
@@ -94,7 +96,9 @@ fn check_prints_the_review_and_writes_nothing() {
     let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     let run = urbis(&["check", dir.path().join("urbis.toml").to_str().unwrap(), "--quiet"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    for needle in ["confidential (primary)", "not published", "flag u", "respondents", "not protected"] {
+    for needle in
+        ["confidential (primary)", "not published", "flag u", "respondents", "confidential (secondary)", "protects "]
+    {
         assert!(run.stdout.contains(needle), "no '{needle}' in {}", run.stdout);
     }
     let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
