@@ -53,7 +53,9 @@ fn suppressed_figures_are_blank_in_every_format() {
     let (dir, rows) = publish(STRICT);
     let confidential: Vec<&IndicatorRow> = rows.iter().filter(|r| r.conf_status == "C").collect();
     let unreliable: Vec<&IndicatorRow> = rows.iter().filter(|r| r.conf_status == "N").collect();
-    assert!(confidential.len() > 5 && unreliable.len() > 5, "{} C, {} N", confidential.len(), unreliable.len());
+    // Figures not published for reliability are the cheapest complements of
+    // secondary suppression (only their n is lost), so few stay `N`.
+    assert!(confidential.len() > 5 && unreliable.len() > 2, "{} C, {} N", confidential.len(), unreliable.len());
     for r in &confidential {
         assert!(r.estimate.is_nan() && r.se.is_nan() && r.ci_high.is_nan() && r.n.is_none(), "{r:?}");
         assert!(r.flag.contains('c'), "{r:?}");
@@ -83,7 +85,8 @@ fn suppressed_figures_are_blank_in_every_format() {
     }
     let review = std::fs::read_to_string(dir.path().join("out/review.json")).unwrap();
     assert!(review.contains("\"primary\"") && review.contains("\"secondary\""), "{review}");
-    assert!(review.contains("\"unprotected\":0"), "{review}");
+    let json: serde_json::Value = serde_json::from_str(&review).unwrap();
+    assert_eq!(json["unprotected"], 0, "{review}");
     // SDMX-CSV: no OBS_VALUE, flag c, CONF_STATUS C.
     let sdmx = std::fs::read_to_string(dir.path().join("out/indicators.sdmx.csv")).unwrap();
     assert!(sdmx.contains(",,c,C,"), "no confidential observation in SDMX-CSV");

@@ -286,7 +286,7 @@ fn recovered(published: &BTreeMap<Cell, Seen>, dir: &Path) -> BTreeMap<Cell, Q> 
     attack(published, &equations).into_iter().filter(|(c, _)| published[c].conf_status == "C").collect()
 }
 
-const RULES: &str = "[publication.disclosure]\nmin_respondents = 30\n";
+const RULES: &str = "[publication.disclosure]\nmin_respondents = 80\n";
 
 #[test]
 fn no_confidential_count_can_be_recovered_from_any_published_format() {
