@@ -128,15 +128,15 @@ pub fn determined(rows: &[Vec<(u32, i64)>]) -> Result<Vec<u32>, Overflow> {
         // pivot column, so one pass over the row's pivot entries suffices).
         let hits: Vec<(u32, usize)> = row.iter().filter_map(|e| pivots.get(&e.0).map(|&p| (e.0, p))).collect();
         for (col, p) in hits {
-            let Some(k) = row.iter().find(|e| e.0 == col).map(|e| e.1) else { continue };
-            row = subtract(&row, k, &basis[p])?;
+            let Ok(at) = row.binary_search_by_key(&col, |e| e.0) else { continue };
+            row = subtract(&row, row[at].1, &basis[p])?;
         }
         let Some(&(col, lead)) = row.first() else { continue };
         let row: Row = row.into_iter().map(|(c, v)| Ok((c, v.divided_by(lead)?))).collect::<Result<_, _>>()?;
         // Clear the new pivot column from the other rows.
         for other in basis.iter_mut() {
-            if let Some(k) = other.iter().find(|e| e.0 == col).map(|e| e.1) {
-                *other = subtract(other, k, &row)?;
+            if let Ok(at) = other.binary_search_by_key(&col, |e| e.0) {
+                *other = subtract(other, other[at].1, &row)?;
             }
         }
         pivots.insert(col, basis.len());

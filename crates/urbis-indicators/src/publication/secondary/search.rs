@@ -1,8 +1,10 @@
 //! Choosing the complementary suppressions: a greedy phase adds, for each
 //! confidential cell the published figures determine, the cheapest published
-//! cell of an equation through it; an exact check over every equation
-//! ([`super::exact::determined`]) follows each round, until no confidential
-//! cell is determined. A pruning pass then tries to publish each secondary
+//! cell of the equation through it with the fewest other unknowns; an exact
+//! check of the component ([`super::exact::determined`]) follows each round,
+//! until none of its confidential cells is determined. A component found
+//! safe stays safe while others grow: more unknowns never make a cell easier
+//! to recover. A pruning pass then tries to publish each secondary
 //! cell again, the most informative first, and keeps it published when every
 //! confidential cell stays undetermined. The work is done per connected
 //! component of unknown cells (cells linked through equations).
@@ -138,52 +140,47 @@ impl System {
         let mut unknown: Vec<bool> =
             self.roles.iter().map(|r| matches!(r, Role::Confidential | Role::Hidden)).collect();
         let mut chosen: Vec<Complement> = Vec::new();
+        // Confidential cells whose component was found safe. Suppressing
+        // more cells never makes a cell easier to recover, so a safe
+        // component stays safe while complements are added elsewhere.
+        let mut safe = vec![false; self.roles.len()];
         let mut given_up: HashSet<usize> = HashSet::new();
-        // Components found free of determined cells, by their cells.
-        let mut clean: HashSet<Vec<usize>> = HashSet::new();
-        loop {
-            let mut seen = vec![false; self.roles.len()];
-            let mut exposed = Vec::new();
-            for c in 0..self.roles.len() {
-                if self.roles[c] != Role::Confidential || seen[c] {
-                    continue;
-                }
-                let mut component = self.component(c, &unknown, &by_cell, &mut seen);
-                component.sort_unstable();
-                if clean.contains(&component) {
-                    continue;
-                }
-                let found = self.check(&component, &unknown, &by_cell);
-                if found.is_empty() {
-                    clean.insert(component);
-                }
-                exposed.extend(found.into_iter().filter(|c| !given_up.contains(c)));
+        let mut seen = vec![false; self.roles.len()];
+        for start in 0..self.roles.len() {
+            if self.roles[start] != Role::Confidential || safe[start] {
+                continue;
             }
-            if exposed.is_empty() {
-                break;
-            }
-            // One complement per equation and round: the next exact check
-            // decides whether more are needed.
-            let mut used: HashSet<usize> = HashSet::new();
-            let mut added = false;
-            for c in exposed {
-                if by_cell[c].iter().any(|e| used.contains(e)) {
-                    continue;
+            loop {
+                let component = self.component(start, &unknown, &by_cell, &mut seen);
+                for &c in &component {
+                    seen[c] = false;
                 }
-                match self.cheapest(c, &unknown, &by_cell) {
-                    Some((cell, equation)) => {
-                        unknown[cell] = true;
-                        used.insert(equation);
-                        chosen.push(Complement { cell, protects: c, equation });
-                        added = true;
+                let exposed: Vec<usize> =
+                    self.check(&component, &unknown, &by_cell).into_iter().filter(|c| !given_up.contains(c)).collect();
+                if exposed.is_empty() {
+                    for &c in &component {
+                        safe[c] = true;
                     }
-                    None => {
-                        given_up.insert(c);
+                    break;
+                }
+                // One complement per equation and round: the next exact
+                // check decides whether more are needed.
+                let mut used: HashSet<usize> = HashSet::new();
+                for c in exposed {
+                    if by_cell[c].iter().any(|e| used.contains(e)) {
+                        continue;
+                    }
+                    match self.cheapest(c, &unknown, &by_cell) {
+                        Some((cell, equation)) => {
+                            unknown[cell] = true;
+                            used.insert(equation);
+                            chosen.push(Complement { cell, protects: c, equation });
+                        }
+                        None => {
+                            given_up.insert(c);
+                        }
                     }
                 }
-            }
-            if !added && given_up.is_empty() {
-                break;
             }
         }
         let kept = self.prune(chosen, &mut unknown, &by_cell);
@@ -233,21 +230,27 @@ impl System {
             self.costs[chosen[b].cell].total_cmp(&self.costs[chosen[a].cell]).then(chosen[a].cell.cmp(&chosen[b].cell))
         });
         let mut released = vec![false; chosen.len()];
+        let mut seen = vec![false; self.roles.len()];
         for i in order {
             let s = chosen[i].cell;
             unknown[s] = false;
-            let mut seen = vec![false; self.roles.len()];
             let mut safe = true;
+            let mut visited = Vec::new();
             'around: for &e in &by_cell[s] {
                 for &(d, _) in &self.equations[e] {
                     if unknown[d] && !seen[d] {
                         let component = self.component(d, unknown, by_cell, &mut seen);
-                        if !self.check(&component, unknown, by_cell).is_empty() {
+                        let exposed = !self.check(&component, unknown, by_cell).is_empty();
+                        visited.extend(component);
+                        if exposed {
                             safe = false;
                             break 'around;
                         }
                     }
                 }
+            }
+            for c in visited {
+                seen[c] = false;
             }
             if safe {
                 released[i] = true;
