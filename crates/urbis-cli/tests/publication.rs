@@ -17,18 +17,7 @@ fn example() -> PathBuf {
 /// `publication` appended to its configuration; returns the folder and table.
 fn publish(publication: &str) -> (tempfile::TempDir, Vec<IndicatorRow>) {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["lfs_cities.parquet", "hierarchy.csv"] {
-        std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
-    }
-    let config = std::fs::read_to_string(example().join("urbis.toml")).unwrap();
-    let start = config.find("compute = [").unwrap();
-    let end = start + config[start..].find(']').unwrap() + 1;
-    let config = format!(
-        "breakdowns = [\"c_birth\"]\n{}compute = [\"emp_rate\", \"pop_share\"]{}\n{publication}\n",
-        &config[..start],
-        &config[end..]
-    );
-    std::fs::write(dir.path().join("urbis.toml"), config).unwrap();
+    common::cities(dir.path(), &["c_birth"], &["emp_rate", "pop_share"], publication);
     let out = dir.path().join("out");
     let run = urbis(&[
         "indicators",

@@ -11,7 +11,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow_array::{Array, Float64Array, StringArray, UInt64Array};
 use common::{csv_rows, urbis};
@@ -32,29 +32,13 @@ struct Seen {
     conf_status: String,
 }
 
-fn example() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/cities")
-}
-
 const BREAKDOWNS: [&str; 2] = ["c_birth", "citizen"];
 
 /// Runs the cities example (employment rate, two breakdowns, every output
 /// format) with `publication` appended to its configuration.
 fn publish(publication: &str) -> (tempfile::TempDir, common::Run) {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["lfs_cities.parquet", "hierarchy.csv"] {
-        std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
-    }
-    let config = std::fs::read_to_string(example().join("urbis.toml")).unwrap();
-    let start = config.find("compute = [").unwrap();
-    let end = start + config[start..].find(']').unwrap() + 1;
-    let config = format!(
-        "breakdowns = [\"{}\"]\n{}compute = [\"emp_rate\"]{}\n{publication}\n",
-        BREAKDOWNS.join("\", \""),
-        &config[..start],
-        &config[end..]
-    );
-    std::fs::write(dir.path().join("urbis.toml"), config).unwrap();
+    common::cities(dir.path(), &BREAKDOWNS, &["emp_rate"], publication);
     let out = dir.path().join("out");
     let run = urbis(&["indicators", dir.path().join("urbis.toml").to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(run.status, 0, "{}", run.stderr);
