@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use urbis_core::{IndicatorRow, Measure};
 
-use crate::catalogue::Indicator;
+use crate::catalogue::{Indicator, Kind};
 use crate::classify::NAT;
 use crate::geography::AreaSum;
 use rules::PoolMode;
@@ -240,7 +240,8 @@ pub fn apply_with_models(
     }
     let hidden =
         if rules.pooling.mode == PoolMode::Fallback { fallback(rows, &mut status, &mut review) } else { Vec::new() };
-    review.unprotected = suppress_secondary(rows, &mut status, &hidden, areas, rules.secondary);
+    let shares = indicators.iter().filter(|i| i.kind == Kind::GroupShare).map(|i| i.id.clone()).collect();
+    review.unprotected = suppress_secondary(rows, &mut status, &hidden, areas, shares, rules.secondary);
     for (row, status) in rows.iter_mut().zip(&status) {
         let (action, reason) = match status {
             Status::Free => {
@@ -382,6 +383,7 @@ fn suppress_secondary(
     status: &mut [Status],
     hidden: &[(IndicatorRow, Status)],
     areas: &[AreaSum],
+    shares: std::collections::BTreeSet<String>,
     enabled: bool,
 ) -> usize {
     let figure = |row, status: &Status, published| secondary::Figure {
@@ -400,7 +402,7 @@ fn suppress_secondary(
         .map(|(r, s)| figure(r, s, true))
         .chain(hidden.iter().map(|(r, s)| figure(r, s, false)))
         .collect();
-    let decision = secondary::protect(&figures, areas, enabled);
+    let decision = secondary::protect(&figures, areas, shares, enabled);
     if decision.suppress.is_empty() {
         return decision.unprotected;
     }
@@ -1017,6 +1019,27 @@ mod tests {
         assert_eq!(review.unprotected, 0);
         assert_eq!(statuses(&rows, "D"), statuses(&rows, "C"));
         assert_eq!(statuses(&rows, "D").iter().filter(|s| s.1 == "C").count(), 2);
+    }
+
+    #[test]
+    fn shares_of_the_population_add_up_to_all_without_a_published_total() {
+        // A share indicator publishes no TOTAL: its groups still add up to
+        // 100 %, so EU27_2020_FOR = 100 − NAT − NEU27_2020_FOR.
+        let rows = || -> Vec<IndicatorRow> {
+            area("city", "A", [400, 5, 200])
+                .into_iter()
+                .filter(|r| r.group != "TOTAL" && r.group != "FOR")
+                .map(|r| IndicatorRow { indicator: "pop_share".into(), ..r })
+                .collect()
+        };
+        let review = apply_with_models(&mut rows(), &[], &[], &catalogue(), &secondary_off(), &[]);
+        assert_eq!(review.unprotected, 1);
+        let review = apply(&mut rows(), &[], &catalogue(), &Rules::default());
+        assert_eq!((review.unprotected, review.counts["secondary"]), (0, 1));
+        // Another indicator without TOTAL (not a share): nothing adds up to a known total.
+        let mut other: Vec<IndicatorRow> =
+            rows().into_iter().map(|r| IndicatorRow { indicator: "emp_rate".into(), ..r }).collect();
+        assert_eq!(apply(&mut other, &[], &catalogue(), &Rules::default()).unprotected, 0);
     }
 
     #[test]

@@ -53,12 +53,16 @@ pub struct Tables {
     equation_labels: Vec<String>,
     /// Tables (indicator, period) that publish `TOTAL`.
     with_total: BTreeSet<(String, String)>,
+    /// Indicators that are shares of the population: their groups add up
+    /// to 100 % of `TOTAL`.
+    shares: BTreeSet<String>,
 }
 
 impl Tables {
-    /// Cells of every value figure and the equations between them.
-    pub fn build(figures: &[Figure], areas: &[AreaSum]) -> Tables {
-        let mut t = Tables::default();
+    /// Cells of every value figure and the equations between them;
+    /// `shares` names the indicators that are shares of the population.
+    pub fn build(figures: &[Figure], areas: &[AreaSum], shares: BTreeSet<String>) -> Tables {
+        let mut t = Tables { shares, ..Tables::default() };
         for (i, f) in figures.iter().enumerate() {
             let r = f.row;
             if r.measure != Measure::Value {
@@ -93,21 +97,22 @@ impl Tables {
         t
     }
 
-    /// The cell of a key, created (with the role of a cell without a figure) if new.
+    /// The cell of a key, created if new. Without a figure a cell is known:
+    /// a group of an area without respondents is 0, and the `TOTAL` of a
+    /// share of the population is 100 % of its groups. Only the `TOTAL` of
+    /// another table that publishes none, and the persons without a group
+    /// there, are unknown.
     fn cell(&mut self, key: Key) -> usize {
         if let Some(&c) = self.index.get(&key) {
             return c;
         }
-        let table = (key.0.clone(), key.1.clone());
-        let unknowable = key.4 == TOTAL || key.4.ends_with(REST);
-        // Without figures, a group of an area has no respondents (0, known);
-        // the TOTAL of a table that publishes none, and the persons without
-        // a group there, are not known.
-        let role = if unknowable && !self.with_total.contains(&table) { Role::Hidden } else { Role::Fixed };
+        let unknowable = (key.4 == TOTAL || key.4.ends_with(REST))
+            && !self.with_total.contains(&(key.0.clone(), key.1.clone()))
+            && !self.shares.contains(&key.0);
         let c = self.keys.len();
         self.index.insert(key.clone(), c);
         self.keys.push(key);
-        self.system.roles.push(role);
+        self.system.roles.push(if unknowable { Role::Hidden } else { Role::Fixed });
         self.system.costs.push(0.0);
         self.members.push(Vec::new());
         self.n.push(None);
@@ -144,15 +149,20 @@ impl Tables {
             let fine: Vec<usize> = partitions[0].groups.iter().map(|g| self.cell(key(bucket(&breakdown, g)))).collect();
             let rest = self.cell(key(format!("{breakdown}:{REST}")));
             // The persons without a group are known to be none when the
-            // published counts add up (the attacker can check it too).
+            // counts add up (the attacker can check it when they are
+            // published). Shares of the population add up to 100 % without
+            // a published TOTAL: the rest is taken as known there too.
+            let has_total = self.with_total.contains(&(indicator.clone(), time.clone()));
             let known: Option<u64> = fine.iter().map(|&c| self.count(c)).sum();
-            if let (Some(total), Some(known)) = (self.count(total), known) {
-                if self.system.roles[rest] != Role::Hidden {
-                    self.system.roles[rest] = if total == known { Role::Fixed } else { Role::Hidden };
-                }
-            } else {
+            let adds_up = match (self.count(total), known) {
+                (Some(total), Some(known)) => total == known,
+                _ => false,
+            };
+            if has_total && !adds_up {
                 self.system.roles[rest] = Role::Hidden;
             }
+            // (Without a published TOTAL, `cell` made the rest unknown
+            // unless the indicator is a share of the population.)
             let mut parts = fine.clone();
             parts.push(rest);
             let names: Vec<&str> = partitions[0].groups.to_vec();
@@ -173,13 +183,12 @@ impl Tables {
         }
     }
 
-    /// The respondents of a cell: its figure's `n`, 0 for a cell known to be
-    /// empty, unknown otherwise.
+    /// The respondents of a cell: its figure's `n`, 0 for a cell without one.
     fn count(&self, c: usize) -> Option<u64> {
-        match self.system.roles[c] {
-            Role::Fixed => Some(0),
-            Role::Hidden if self.members[c].is_empty() => None,
-            _ => self.n[c],
+        if self.members[c].is_empty() {
+            Some(0)
+        } else {
+            self.n[c]
         }
     }
 

@@ -19,6 +19,8 @@ mod equations;
 pub mod exact;
 pub mod search;
 
+use std::collections::BTreeSet;
+
 use urbis_core::IndicatorRow;
 
 use crate::geography::AreaSum;
@@ -50,9 +52,10 @@ pub struct Decision {
 }
 
 /// Chooses the secondary suppressions (when `enabled`) and counts the
-/// confidential figures left determined.
-pub fn protect(figures: &[Figure], areas: &[AreaSum], enabled: bool) -> Decision {
-    let tables = Tables::build(figures, areas);
+/// confidential figures left determined. `shares` names the indicators that
+/// are shares of the population (their groups add up to 100 %).
+pub fn protect(figures: &[Figure], areas: &[AreaSum], shares: BTreeSet<String>, enabled: bool) -> Decision {
+    let tables = Tables::build(figures, areas, shares);
     let outcome = if enabled {
         tables.system.protect()
     } else {
