@@ -337,6 +337,8 @@ pub struct DisclosureSpec {
     /// Threshold rule for register counts: fewer persons in a cell's
     /// numerator or denominator make it confidential.
     pub min_count: Option<Spanned<i64>>,
+    /// Secondary suppression (default true).
+    pub secondary: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -159,6 +159,53 @@ impl Hierarchy {
     }
 }
 
+/// An area as the sum of its parts: the areas of the next lower level that
+/// it contains, or, for a classification such as the degree of urbanisation,
+/// the lowest-level areas it classifies. Counts of respondents add up along
+/// these sums (docs/publication.md, secondary suppression).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaSum {
+    pub level: String,
+    pub code: String,
+    /// The parts' level and codes, sorted.
+    pub part_level: String,
+    pub parts: Vec<String>,
+}
+
+impl Hierarchy {
+    /// Every area of a level above the lowest as the sum of its parts,
+    /// sorted by level and code. A part whose own code at the level below
+    /// is empty is skipped down to the next level with a code.
+    pub fn sums(&self) -> Vec<AreaSum> {
+        let mut sums: BTreeMap<(usize, String), (usize, std::collections::BTreeSet<String>)> = BTreeMap::new();
+        for codes in self.parents.values() {
+            for k in 1..codes.len() {
+                if codes[k].is_empty() {
+                    continue;
+                }
+                let below = if is_classification(&self.levels[k]) {
+                    Some(0)
+                } else {
+                    (0..k).rev().find(|&j| !is_classification(&self.levels[j]) && !codes[j].is_empty())
+                };
+                let Some(j) = below else { continue };
+                let entry = sums.entry((k, codes[k].clone())).or_insert((j, Default::default()));
+                if entry.0 == j {
+                    entry.1.insert(codes[j].clone());
+                }
+            }
+        }
+        sums.into_iter()
+            .map(|((k, code), (j, parts))| AreaSum {
+                level: self.levels[k].clone(),
+                code,
+                part_level: self.levels[j].clone(),
+                parts: parts.into_iter().collect(),
+            })
+            .collect()
+    }
+}
+
 /// Levels that classify areas rather than contain them (degree of urbanisation).
 fn is_classification(level: &str) -> bool {
     level.eq_ignore_ascii_case("degurba")
@@ -210,6 +257,32 @@ mod tests {
         assert_eq!(nuts2.display(1), "AT13");
         let err = h.codes_at(&text(&["XX"]), 1).unwrap_err();
         assert!(err.contains("'XX' is missing from the hierarchy"), "{err}");
+    }
+
+    #[test]
+    fn areas_are_sums_of_their_parts_and_degurba_of_the_lowest_areas() {
+        let mut f = table();
+        f.push("degurba", text(&["DEG1", "DEG2", "DEG1"]));
+        let levels: Vec<String> =
+            ["district", "nuts3", "nuts2", "country", "degurba"].iter().map(|s| s.to_string()).collect();
+        let (h, _) = Hierarchy::from_table(&f, &levels).unwrap();
+        let sums: Vec<(String, String, String, Vec<String>)> =
+            h.sums().into_iter().map(|s| (s.level, s.code, s.part_level, s.parts)).collect();
+        let s = |l: &str, c: &str, pl: &str, p: &[&str]| {
+            (l.to_string(), c.to_string(), pl.to_string(), p.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            sums,
+            [
+                s("nuts3", "AT130", "district", &["AT130_D1", "AT130_D2"]),
+                s("nuts3", "AT323", "district", &["AT323_D1"]),
+                s("nuts2", "AT13", "nuts3", &["AT130"]),
+                s("nuts2", "AT32", "nuts3", &["AT323"]),
+                s("country", "AT", "nuts2", &["AT13", "AT32"]),
+                s("degurba", "DEG1", "district", &["AT130_D1", "AT323_D1"]),
+                s("degurba", "DEG2", "district", &["AT130_D2"]),
+            ]
+        );
     }
 
     #[test]

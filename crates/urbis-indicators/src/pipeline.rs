@@ -310,8 +310,14 @@ pub fn run(
     metadata.small_area = models.meta;
     report.seconds.push(("small-area models".into(), clock.elapsed().as_secs_f64()));
     let clock = std::time::Instant::now();
-    let review =
-        crate::publication::apply_with_models(&mut rows, &concentration, &models.notes, &metadata.indicators, &rules);
+    let review = crate::publication::apply_with_models(
+        &mut rows,
+        &concentration,
+        &models.notes,
+        &metadata.indicators,
+        &rules,
+        &hierarchy.sums(),
+    );
     report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
     Ok(Run { rows, report, review, metadata, areas: hierarchy.links() })
 }

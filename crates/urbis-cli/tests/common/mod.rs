@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub fn fixtures() -> PathBuf {
@@ -12,6 +12,30 @@ pub fn fixtures() -> PathBuf {
 
 pub fn data(file: &str) -> PathBuf {
     fixtures().join("data").join(file)
+}
+
+/// The nine-cities example (`examples/cities`) in `dir`, restricted to
+/// `breakdowns` and the indicators `compute`, with `publication` appended to
+/// its configuration; returns the configuration's path.
+pub fn cities(dir: &Path, breakdowns: &[&str], compute: &[&str], publication: &str) -> PathBuf {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/cities");
+    for f in ["lfs_cities.parquet", "hierarchy.csv"] {
+        std::fs::copy(example.join(f), dir.join(f)).unwrap();
+    }
+    let config = std::fs::read_to_string(example.join("urbis.toml")).unwrap();
+    let start = config.find("compute = [").unwrap();
+    let end = start + config[start..].find(']').unwrap() + 1;
+    let quoted = |items: &[&str]| items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ");
+    let config = format!(
+        "breakdowns = [{}]\n{}compute = [{}]{}\n{publication}\n",
+        quoted(breakdowns),
+        &config[..start],
+        quoted(compute),
+        &config[end..]
+    );
+    let path = dir.join("urbis.toml");
+    std::fs::write(&path, config).unwrap();
+    path
 }
 
 pub struct Run {

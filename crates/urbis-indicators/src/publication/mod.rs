@@ -20,23 +20,28 @@
 //!    half in the model estimate (`gamma > 0.5`). Gaps are published only
 //!    between figures of one method.
 //!
-//! Secondary suppression (protecting confidential cells against recovery by
-//! subtraction from published totals) is not done yet: the review counts the
-//! confidential cells left unprotected.
+//! 6. Secondary suppression ([`secondary`]): published figures that would
+//!    let a confidential one be recovered by subtraction (groups add up to
+//!    `TOTAL`, areas to the area containing them, years to their pooled
+//!    window) are suppressed too, as few and as small as possible, and an
+//!    exact check confirms that no confidential value is determined. Gaps
+//!    follow their sides again.
 //!
 //! Suppressed figures have no estimate, SE or interval; confidential ones
 //! no `n` either. The [`Review`] lists every figure that is not published
 //! as it came out of estimation, and why.
 
 pub mod rules;
+pub mod secondary;
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use urbis_core::{IndicatorRow, Measure};
 
-use crate::catalogue::Indicator;
+use crate::catalogue::{Indicator, Kind};
 use crate::classify::NAT;
+use crate::geography::AreaSum;
 use rules::PoolMode;
 pub use rules::Rules;
 
@@ -81,6 +86,9 @@ pub enum Action {
     /// The direct figure failed the rules (or there was none) and the
     /// small-area model estimate is published instead (`[[small_area]]`).
     SmallArea,
+    /// Suppressed so that a confidential figure cannot be recovered from
+    /// published totals (CONF_STATUS `C`).
+    Secondary,
 }
 
 /// One line of the review.
@@ -101,12 +109,14 @@ pub struct Entry {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Review {
     /// Figures by outcome: `published`, `flagged`, `not_published`, `primary`,
-    /// `confidential_gap`, `pooled` (annual figures replaced by pooled ones)
-    /// and `small_area` (model estimates published for failing direct ones).
+    /// `secondary`, `confidential_gap`, `pooled` (annual figures replaced by
+    /// pooled ones) and `small_area` (model estimates published for failing
+    /// direct ones).
     pub counts: BTreeMap<String, usize>,
     pub entries: Vec<Entry>,
-    /// Confidential values not protected against recovery from published
-    /// totals (secondary suppression is not implemented yet).
+    /// Confidential values that the published figures still determine
+    /// (recovered exactly by sums and differences): 0 with secondary
+    /// suppression, which protects them all.
     pub unprotected: usize,
 }
 
@@ -115,8 +125,9 @@ impl Review {
     pub fn warning(&self) -> Option<String> {
         (self.unprotected > 0).then(|| {
             format!(
-                "{} confidential values are not protected by secondary suppression (not implemented yet); \
-                 check that they cannot be recovered from published totals before release",
+                "{} confidential values can be recovered exactly from the published figures by sums and \
+                 differences (secondary suppression is off, or found no figure left to suppress); \
+                 protect them before release",
                 self.unprotected
             )
         })
@@ -142,6 +153,7 @@ impl Review {
                 Action::ConfidentialGap => "confidential (gap)",
                 Action::Pooled => "replaced by pooled years",
                 Action::SmallArea => "small-area model (fh)",
+                Action::Secondary => "confidential (secondary)",
             };
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{action}\t{}\n",
@@ -160,6 +172,7 @@ enum Status {
     NotPublished(String),
     Primary(String),
     ConfidentialGap(String),
+    Secondary(String),
 }
 
 /// The contributions behind a magnitude cell, for the (n,k)-dominance rule.
@@ -193,17 +206,19 @@ pub fn apply(
     indicators: &[Indicator],
     rules: &Rules,
 ) -> Review {
-    apply_with_models(rows, concentration, &[], indicators, rules)
+    apply_with_models(rows, concentration, &[], indicators, rules, &[])
 }
 
-/// [`apply`] with small-area model estimates among the rows: `models` is
-/// parallel to `rows` (missing entries: not a model estimate).
+/// [`apply`] with small-area model estimates among the rows (`models` is
+/// parallel to `rows`; missing entries: not a model estimate) and the areas
+/// of the hierarchy as sums of their parts, for secondary suppression.
 pub fn apply_with_models(
     rows: &mut Vec<IndicatorRow>,
     concentration: &[Option<Concentration>],
     models: &[Option<ModelNote>],
     indicators: &[Indicator],
     rules: &Rules,
+    areas: &[AreaSum],
 ) -> Review {
     let by_id: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut status: Vec<Status> = rows
@@ -223,10 +238,10 @@ pub fn apply_with_models(
             review.count(Action::SmallArea);
         }
     }
-    if rules.pooling.mode == PoolMode::Fallback {
-        fallback(rows, &mut status, &mut review);
-    }
-    review.unprotected = status.iter().filter(|s| matches!(s, Status::Primary(_))).count();
+    let hidden =
+        if rules.pooling.mode == PoolMode::Fallback { fallback(rows, &mut status, &mut review) } else { Vec::new() };
+    let shares = indicators.iter().filter(|i| i.kind == Kind::GroupShare).map(|i| i.id.clone()).collect();
+    review.unprotected = suppress_secondary(rows, &mut status, &hidden, areas, shares, rules.secondary);
     for (row, status) in rows.iter_mut().zip(&status) {
         let (action, reason) = match status {
             Status::Free => {
@@ -237,6 +252,7 @@ pub fn apply_with_models(
             Status::NotPublished(why) => (Action::NotPublished, why),
             Status::Primary(why) => (Action::Primary, why),
             Status::ConfidentialGap(why) => (Action::ConfidentialGap, why),
+            Status::Secondary(why) => (Action::Secondary, why),
         };
         review.count(action);
         review.entries.push(entry(row, action, reason.clone()));
@@ -268,6 +284,7 @@ impl Review {
             Action::ConfidentialGap => "confidential_gap",
             Action::Pooled => "pooled",
             Action::SmallArea => "small_area",
+            Action::Secondary => "secondary",
         };
         *self.counts.entry(name.into()).or_default() += 1;
     }
@@ -279,7 +296,7 @@ fn severity(status: &Status) -> u8 {
         Status::Free => 0,
         Status::Flagged(_) => 1,
         Status::NotPublished(_) => 2,
-        Status::Primary(_) | Status::ConfidentialGap(_) => 3,
+        Status::Primary(_) | Status::ConfidentialGap(_) | Status::Secondary(_) => 3,
     }
 }
 
@@ -304,8 +321,14 @@ fn window_end(time: &str) -> &str {
 /// figures are dropped. Values and gaps are replaced each on their own
 /// status, and a gap's status comes from its own sides (same time, same
 /// method), so a published gap is always the contrast of two values of one
-/// design.
-fn fallback(rows: &mut Vec<IndicatorRow>, status: &mut Vec<Status>, review: &mut Review) {
+/// design. Returns the figures left out (replaced annual figures, pooled
+/// figures not chosen) with their status: secondary suppression must keep
+/// the confidential ones among them from being recovered.
+fn fallback(
+    rows: &mut Vec<IndicatorRow>,
+    status: &mut Vec<Status>,
+    review: &mut Review,
+) -> Vec<(IndicatorRow, Status)> {
     let mut pooled: HashMap<Cell, usize> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         if r.method == POOLED {
@@ -333,7 +356,9 @@ fn fallback(rows: &mut Vec<IndicatorRow>, status: &mut Vec<Status>, review: &mut
             Status::Free => unreachable!("a published figure is never replaced"),
             Status::Flagged(why) => format!("annual figure flagged u ({why})"),
             Status::NotPublished(why) => format!("annual figure not published ({why})"),
-            Status::Primary(why) | Status::ConfidentialGap(why) => format!("annual figure confidential ({why})"),
+            Status::Primary(why) | Status::ConfidentialGap(why) | Status::Secondary(why) => {
+                format!("annual figure confidential ({why})")
+            }
         };
         let reason = format!("{why}; published from the pooled years {}", rows[j].time);
         review.entries.push(entry(&rows[i], Action::Pooled, reason));
@@ -346,6 +371,58 @@ fn fallback(rows: &mut Vec<IndicatorRow>, status: &mut Vec<Status>, review: &mut
         rows.push(old_rows[i].take().expect("each row is published once"));
         status.push(old_status[i].take().expect("each row is published once"));
     }
+    old_rows.into_iter().zip(old_status).filter_map(|(r, s)| Some((r?, s?))).collect()
+}
+
+/// Secondary suppression over the published rows (and the figures left out
+/// by pooling, `hidden`), then gaps whose side became suppressed. Returns
+/// the number of confidential values that the published figures still
+/// determine.
+fn suppress_secondary(
+    rows: &[IndicatorRow],
+    status: &mut [Status],
+    hidden: &[(IndicatorRow, Status)],
+    areas: &[AreaSum],
+    shares: std::collections::BTreeSet<String>,
+    enabled: bool,
+) -> usize {
+    let figure = |row, status: &Status, published| secondary::Figure {
+        row,
+        confidential: matches!(status, Status::Primary(_)),
+        published,
+        weight: match status {
+            Status::Free => 1.0,
+            Status::Flagged(_) => 0.5,
+            _ => 0.1,
+        },
+    };
+    let figures: Vec<secondary::Figure> = rows
+        .iter()
+        .zip(status.iter())
+        .map(|(r, s)| figure(r, s, true))
+        .chain(hidden.iter().map(|(r, s)| figure(r, s, false)))
+        .collect();
+    let decision = secondary::protect(&figures, areas, shares, enabled);
+    if decision.suppress.is_empty() {
+        return decision.unprotected;
+    }
+    for (i, why) in decision.suppress {
+        status[i] = Status::Secondary(why);
+    }
+    // A gap next to a suppressed side would give that side away.
+    let suppressed: std::collections::HashSet<SideKey> = rows
+        .iter()
+        .zip(status.iter())
+        .filter(|(r, s)| r.measure == Measure::Value && matches!(s, Status::Secondary(_)))
+        .map(|(r, _)| side_key(r, &r.group))
+        .collect();
+    for (r, s) in rows.iter().zip(status.iter_mut()) {
+        let side = |group: &str| suppressed.contains(&side_key(r, group));
+        if r.measure != Measure::Value && severity(s) < 3 && (side(&r.group) || side(NAT)) {
+            *s = Status::ConfidentialGap("a side is confidential (secondary)".into());
+        }
+    }
+    decision.unprotected
 }
 
 /// Writes the outcome into the row: flags, status, and blanks.
@@ -388,7 +465,9 @@ pub fn fails(
         Status::Free => None,
         Status::Flagged(why) => Some(format!("flagged u ({why})")),
         Status::NotPublished(why) => Some(format!("not published ({why})")),
-        Status::Primary(why) | Status::ConfidentialGap(why) => Some(format!("confidential ({why})")),
+        Status::Primary(why) | Status::ConfidentialGap(why) | Status::Secondary(why) => {
+            Some(format!("confidential ({why})"))
+        }
     }
 }
 
@@ -470,22 +549,30 @@ fn first_status(
     Status::Free
 }
 
+/// A value figure a gap of `row` contrasts: indicator, level, area, period,
+/// breakdown and `group`.
+type SideKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+
+fn side_key<'a>(row: &'a IndicatorRow, group: &'a str) -> SideKey<'a> {
+    (&row.indicator, &row.geo_level, &row.geo, &row.time, &row.breakdown, group)
+}
+
 /// Gaps follow their sides: published only when both are, and only when
 /// both sides come from the gap's own method (a gap is a contrast of two
 /// domain estimates of one design; a side replaced by a model estimate has
 /// no covariance with the other side that could be used).
 fn gaps(rows: &[IndicatorRow], status: &mut [Status]) {
-    let index: HashMap<(&str, &str, &str, &str, &str, &str), usize> = rows
+    let index: HashMap<SideKey, usize> = rows
         .iter()
         .enumerate()
         .filter(|(_, r)| r.measure == Measure::Value)
-        .map(|(i, r)| ((&*r.indicator, &*r.geo_level, &*r.geo, &*r.time, &*r.breakdown, &*r.group), i))
+        .map(|(i, r)| (side_key(r, &r.group), i))
         .collect();
     for (i, r) in rows.iter().enumerate() {
         if r.measure == Measure::Value {
             continue;
         }
-        let side = |group| index.get(&(&*r.indicator, &*r.geo_level, &*r.geo, &*r.time, &*r.breakdown, group)).copied();
+        let side = |group| index.get(&side_key(r, group)).copied();
         let sides = [side(r.group.as_str()), side(NAT)];
         if let Some(other) = sides.iter().flatten().map(|&s| &rows[s]).find(|s| s.method != r.method) {
             status[i] = Status::NotPublished(format!(
@@ -500,18 +587,15 @@ fn gaps(rows: &[IndicatorRow], status: &mut [Status]) {
                 Some(s) => status[*s].clone(),
                 None => Status::NotPublished("a side has no figure".into()),
             })
-            .max_by_key(|s| match s {
-                Status::Free => 0,
-                Status::Flagged(_) => 1,
-                Status::NotPublished(_) => 2,
-                Status::Primary(_) | Status::ConfidentialGap(_) => 3,
-            })
+            .max_by_key(severity)
             .expect("two sides");
         status[i] = match worst {
             Status::Free => Status::Free,
             Status::Flagged(why) => Status::Flagged(format!("a side is flagged u ({why})")),
             Status::NotPublished(why) => Status::NotPublished(format!("a side is not published ({why})")),
-            Status::Primary(_) | Status::ConfidentialGap(_) => Status::ConfidentialGap("a side is confidential".into()),
+            Status::Primary(_) | Status::ConfidentialGap(_) | Status::Secondary(_) => {
+                Status::ConfidentialGap("a side is confidential".into())
+            }
         };
     }
 }
@@ -727,7 +811,7 @@ mod tests {
             ((value("district", "E", "NAT", 12), None), "N"),
         ];
         let (mut rows, models): (Vec<_>, Vec<_>) = cases.iter().map(|(m, _)| m.clone()).unzip();
-        let review = apply_with_models(&mut rows, &[], &models, &catalogue(), &Rules::default());
+        let review = apply_with_models(&mut rows, &[], &models, &catalogue(), &Rules::default(), &[]);
         let got: Vec<&str> = rows.iter().map(|r| r.conf_status.as_str()).collect();
         assert_eq!(got, cases.iter().map(|(_, s)| *s).collect::<Vec<_>>());
         assert_eq!(rows[3].flag, "", "no n limit on a model estimate");
@@ -752,7 +836,7 @@ mod tests {
         let (neu, note) = model(IndicatorRow { se: 15.0, ..rows[2].clone() }, 0.2);
         rows[2] = neu;
         models[2] = note;
-        apply_with_models(&mut rows, &[], &models, &catalogue(), &rules);
+        apply_with_models(&mut rows, &[], &models, &catalogue(), &rules, &[]);
         let eu = find(&rows, "A", "EU27_2020_FOR", Measure::Value);
         assert_eq!((eu.flag.as_str(), eu.conf_status.as_str()), ("", "F"), "CV 3.3 % of a model estimate passes");
         assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::Value).conf_status, "N", "CV 25 % > 20 %");
@@ -795,7 +879,7 @@ mod tests {
             review.entries[0].reason,
             "dominance (1, 60): the largest contributor holds 61.0 % of the total > 60 % (contributors: 3)"
         );
-        assert_eq!(review.unprotected, 1);
+        assert_eq!(review.unprotected, 0, "a lone group of a city without TOTAL cannot be subtracted out");
         // (2, 80): 90, 91 and 85 % exceed 80; 80 % exactly does not.
         assert_eq!(run(2, 80.0).0, ["C", "C", "F", "C"]);
         assert_eq!(run(2, 85.0).0, ["C", "C", "F", "F"]);
@@ -816,7 +900,9 @@ mod tests {
         let review = apply(&mut rows, &concentration, &catalogue(), &dominance_rules(1, 60.0));
         assert_eq!(find(&rows, "A", "EU27_2020_FOR", Measure::Value).conf_status, "C");
         assert!(find(&rows, "A", "EU27_2020_FOR", Measure::Value).n.is_none());
-        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::Value).conf_status, "F");
+        // NEU27_2020_FOR would give EU27_2020_FOR away (FOR − NEU): secondary.
+        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::Value).conf_status, "C");
+        assert_eq!(review.counts["secondary"], 1);
         assert_eq!(find(&rows, "A", "NAT", Measure::Value).conf_status, "F", "no contributions: not a magnitude");
         assert_eq!(find(&rows, "A", "EU27_2020_FOR", Measure::GapDifference).conf_status, "C");
         assert_eq!(review.counts["primary"], 1);
@@ -825,5 +911,173 @@ mod tests {
         let mut rows = area("city", "A", [400, 300, 200]);
         apply(&mut rows, &concentration, &catalogue(), &Rules::default());
         assert!(rows.iter().all(|r| r.conf_status == "F"));
+    }
+
+    fn sum(level: &str, code: &str, part_level: &str, parts: &[&str]) -> AreaSum {
+        AreaSum {
+            level: level.into(),
+            code: code.into(),
+            part_level: part_level.into(),
+            parts: parts.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn statuses<'a>(rows: &'a [IndicatorRow], geo: &str) -> Vec<(&'a str, &'a str)> {
+        rows.iter()
+            .filter(|r| r.geo == geo && r.measure == Measure::Value)
+            .map(|r| (r.group.as_str(), r.conf_status.as_str()))
+            .collect()
+    }
+
+    fn secondary_off() -> Rules {
+        Rules { secondary: false, ..Rules::default() }
+    }
+
+    #[test]
+    fn secondary_suppression_stops_recovery_by_subtraction_from_total() {
+        // EU27_2020_FOR = TOTAL − NAT − NEU27_2020_FOR = FOR − NEU27_2020_FOR.
+        let rows = || {
+            let mut rows = area("city", "A", [400, 5, 200]);
+            rows.extend([gap("city", "A", "EU27_2020_FOR"), gap("city", "A", "NEU27_2020_FOR")]);
+            rows
+        };
+        let mut off = rows();
+        let review = apply_with_models(&mut off, &[], &[], &catalogue(), &secondary_off(), &[]);
+        assert_eq!(review.unprotected, 1);
+        assert!(review.warning().unwrap().contains("recovered exactly"));
+        let mut on = rows();
+        let review = apply_with_models(&mut on, &[], &[], &catalogue(), &Rules::default(), &[]);
+        assert_eq!(review.unprotected, 0);
+        assert!(review.warning().is_none());
+        // The cheapest complement: NEU27_2020_FOR (n = 200) rather than NAT, FOR or TOTAL.
+        assert_eq!(
+            statuses(&on, "A"),
+            [("NAT", "F"), ("EU27_2020_FOR", "C"), ("NEU27_2020_FOR", "C"), ("FOR", "F"), ("TOTAL", "F")]
+        );
+        let neu = find(&on, "A", "NEU27_2020_FOR", Measure::Value);
+        assert!(neu.estimate.is_nan() && neu.n.is_none() && neu.flag.contains('c'));
+        assert_eq!(find(&on, "A", "NEU27_2020_FOR", Measure::GapDifference).conf_status, "C", "its gap follows");
+        assert_eq!(review.counts["secondary"], 1);
+        let entry = review.entries.iter().find(|e| e.action == Action::Secondary).unwrap();
+        assert!(
+            entry.reason.starts_with("protects emp_rate 2023 city A EU27_2020_FOR (c_birth) ("),
+            "{}",
+            entry.reason
+        );
+        assert!(review.to_text().contains("confidential (secondary)"));
+    }
+
+    #[test]
+    fn a_cell_exactly_at_the_threshold_needs_no_protection() {
+        // n = 10 is not confidential (min_respondents = 10): nothing to protect.
+        let mut rows = area("city", "A", [400, 10, 200]);
+        let review = apply(&mut rows, &[], &catalogue(), &Rules::default());
+        assert!(!review.counts.contains_key("secondary") && !review.counts.contains_key("primary"));
+        assert_eq!(find(&rows, "A", "NEU27_2020_FOR", Measure::Value).conf_status, "F");
+    }
+
+    #[test]
+    fn a_row_of_confidential_groups_needs_no_complement() {
+        // NAT, EU, NEU and FOR are all confidential; TOTAL (n = 12, not
+        // published, its n visible) alone determines none of them.
+        let mut rows = area("city", "A", [5, 4, 3]);
+        let review = apply(&mut rows, &[], &catalogue(), &Rules::default());
+        assert_eq!(review.counts["primary"], 4);
+        assert!(!review.counts.contains_key("secondary"));
+        assert_eq!(find(&rows, "A", "TOTAL", Measure::Value).conf_status, "N");
+        assert_eq!(review.unprotected, 0);
+    }
+
+    #[test]
+    fn areas_add_up_to_their_parent_and_a_single_child_is_its_parent() {
+        // City C = districts D1 + D2; D1's EU group is confidential. Its
+        // city's EU group is not, and C − D2 would give D1 away.
+        let mut rows = area("district", "D1", [300, 6, 100]);
+        rows.extend(area("district", "D2", [200, 40, 90]));
+        rows.extend(area("city", "C", [500, 46, 190]));
+        let areas = [sum("city", "C", "district", &["D1", "D2"])];
+        let mut off = rows.clone();
+        let review = apply_with_models(&mut off, &[], &[], &catalogue(), &secondary_off(), &areas);
+        assert_eq!(review.unprotected, 1);
+        let review = apply_with_models(&mut rows, &[], &[], &catalogue(), &Rules::default(), &areas);
+        assert_eq!(review.unprotected, 0);
+        assert!(review.counts["secondary"] >= 3, "{:?}", review.counts);
+        assert!(statuses(&rows, "D2").contains(&("EU27_2020_FOR", "C")), "{:?}", statuses(&rows, "D2"));
+
+        // City C has one district D: the same persons under two names. The
+        // complement chosen in D must be suppressed in C as well.
+        let mut rows = area("district", "D", [300, 6, 100]);
+        rows.extend(area("city", "C", [300, 6, 100]));
+        let review = apply_with_models(
+            &mut rows,
+            &[],
+            &[],
+            &catalogue(),
+            &Rules::default(),
+            &[sum("city", "C", "district", &["D"])],
+        );
+        assert_eq!(review.unprotected, 0);
+        assert_eq!(statuses(&rows, "D"), statuses(&rows, "C"));
+        assert_eq!(statuses(&rows, "D").iter().filter(|s| s.1 == "C").count(), 2);
+    }
+
+    #[test]
+    fn shares_of_the_population_add_up_to_all_without_a_published_total() {
+        // A share indicator publishes no TOTAL: its groups still add up to
+        // 100 %, so EU27_2020_FOR = 100 − NAT − NEU27_2020_FOR.
+        let rows = || -> Vec<IndicatorRow> {
+            area("city", "A", [400, 5, 200])
+                .into_iter()
+                .filter(|r| r.group != "TOTAL" && r.group != "FOR")
+                .map(|r| IndicatorRow { indicator: "pop_share".into(), ..r })
+                .collect()
+        };
+        let review = apply_with_models(&mut rows(), &[], &[], &catalogue(), &secondary_off(), &[]);
+        assert_eq!(review.unprotected, 1);
+        let review = apply(&mut rows(), &[], &catalogue(), &Rules::default());
+        assert_eq!((review.unprotected, review.counts["secondary"]), (0, 1));
+        // Another indicator without TOTAL (not a share): nothing adds up to a known total.
+        let mut other: Vec<IndicatorRow> =
+            rows().into_iter().map(|r| IndicatorRow { indicator: "emp_rate".into(), ..r }).collect();
+        assert_eq!(apply(&mut other, &[], &catalogue(), &Rules::default()).unprotected, 0);
+    }
+
+    #[test]
+    fn total_is_one_cell_across_breakdowns() {
+        // By citizenship everything is published; by country of birth the
+        // EU group is confidential. TOTAL is the same cell in both.
+        let mut rows = area("city", "A", [400, 5, 200]);
+        rows.extend(
+            area("city", "A", [450, 50, 105]).into_iter().map(|r| IndicatorRow { breakdown: "citizen".into(), ..r }),
+        );
+        let review = apply(&mut rows, &[], &catalogue(), &Rules::default());
+        assert_eq!(review.unprotected, 0);
+        let totals: Vec<&str> = rows.iter().filter(|r| r.group == "TOTAL").map(|r| r.conf_status.as_str()).collect();
+        assert!(totals.iter().all(|s| *s == totals[0]), "{totals:?}");
+    }
+
+    #[test]
+    fn a_replaced_confidential_annual_figure_stays_protected() {
+        // 2023's EU figure (n = 4) is replaced by the pooled one; the annual
+        // table still publishes TOTAL, NAT and NEU of 2023, which would give
+        // the annual n away.
+        let annual = area("city", "A", [400, 4, 200]);
+        let pooled_rows: Vec<IndicatorRow> = area("city", "A", [1200, 15, 600])
+            .into_iter()
+            .map(|r| {
+                let n = r.n.unwrap();
+                pooled(r, "2021-2023", n)
+            })
+            .collect();
+        let mut rows: Vec<IndicatorRow> = annual.into_iter().chain(pooled_rows).collect();
+        let review = apply(&mut rows, &[], &catalogue(), &fallback_rules());
+        assert_eq!(find(&rows, "A", "EU27_2020_FOR", Measure::Value).time, "2021-2023");
+        assert_eq!(review.unprotected, 0);
+        let published_annual: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.time == "2023" && r.conf_status == "F" && r.group != "NAT" && r.group != "TOTAL")
+            .map(|r| r.group.as_str())
+            .collect();
+        assert!(published_annual.len() < 2, "FOR and NEU of 2023 would give EU away: {published_annual:?}");
     }
 }

@@ -54,6 +54,9 @@ pub struct Rules {
     pub pooling: Pooling,
     /// The (n,k)-dominance rule for magnitude cells, when configured.
     pub dominance: Option<Dominance>,
+    /// Secondary suppression (`[publication.disclosure] secondary`, on by
+    /// default): off only to see what the primary rules alone would leak.
+    pub secondary: bool,
 }
 
 impl Default for Rules {
@@ -65,6 +68,7 @@ impl Default for Rules {
             min_count: 10,
             pooling: Pooling::default(),
             dominance: None,
+            secondary: true,
         }
     }
 }
@@ -137,6 +141,7 @@ impl Rules {
                 None => Pooling::default(),
             },
             dominance: spec.dominance.as_ref().map(|d| dominance(d, text)).transpose()?,
+            secondary: d.secondary.unwrap_or(defaults.secondary),
         })
     }
 
