@@ -19,7 +19,9 @@ mod equations;
 pub mod exact;
 pub mod search;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
 
 use urbis_core::IndicatorRow;
 
@@ -55,6 +57,32 @@ pub struct Decision {
 /// confidential figures left determined. `shares` names the indicators that
 /// are shares of the population (their groups add up to 100 %).
 pub fn protect(figures: &[Figure], areas: &[AreaSum], shares: BTreeSet<String>, enabled: bool) -> Decision {
+    // Indicators are separate systems (no equation joins two of them), so
+    // each is solved on its own, in parallel; the decisions are the same as
+    // for one system over all of them, and collected in indicator order.
+    let mut by_indicator: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in figures.iter().enumerate() {
+        by_indicator.entry(f.row.indicator.as_str()).or_default().push(i);
+    }
+    let parts: Vec<Vec<usize>> = by_indicator.into_values().collect();
+    let decisions: Vec<(Decision, &Vec<usize>)> = parts
+        .par_iter()
+        .map(|indices| {
+            let own: Vec<Figure> = indices.iter().map(|&i| figures[i]).collect();
+            (protect_indicator(&own, areas, shares.clone(), enabled), indices)
+        })
+        .collect();
+    let mut all = Decision::default();
+    for (decision, indices) in decisions {
+        all.suppress.extend(decision.suppress.into_iter().map(|(f, why)| (indices[f], why)));
+        all.unprotected += decision.unprotected;
+    }
+    all.suppress.sort_by_key(|s| s.0);
+    all
+}
+
+/// [`protect`] for the figures of one indicator.
+fn protect_indicator(figures: &[Figure], areas: &[AreaSum], shares: BTreeSet<String>, enabled: bool) -> Decision {
     let tables = Tables::build(figures, areas, shares);
     let outcome = if enabled {
         tables.system.protect()
