@@ -1165,7 +1165,7 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Optio
         Ok(estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options)
             .map_err(fail)?
             .into_iter()
-            .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+            .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect())
             .collect())
     };
     let mut values: Vec<Vec<Option<DomainValue>>> = match def.kind {
@@ -1175,7 +1175,9 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Optio
             estimate_domain_sets_within(&work, &p.design, &view, Some(&populations), &stat, &options)
                 .map_err(fail)?
                 .into_iter()
-                .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+                .map(|mut outputs| {
+                    outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
+                })
                 .collect()
         }
         _ => estimate(&stat)?,
@@ -1467,7 +1469,7 @@ fn group_shares(
         for (d, key) in keys[s].iter().enumerate() {
             let (Some(group), Some(&a)) = (&sizes[s][d], area_index.get(&(key.0, key.1))) else { continue };
             let Some(area) = &sizes[areas][a] else { continue };
-            out[s][d] = group.ratio(area).map(|v| v.scaled(100.0));
+            out[s][d] = group.ratio(area).map(|v| v.into_scaled(100.0));
         }
     }
     Ok(out)

@@ -5,12 +5,14 @@
 //! The poverty threshold always comes from the whole population, also when
 //! the rate is estimated for a domain.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use urbis_core::MISSING_CODE;
 
 use crate::aggregate::{psu_totals, Cells};
 use crate::design::{Design, Kind};
-use crate::domain::{merge_sorted, DomainValue, LinearDomains, Spread};
+use crate::domain::{DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
 use crate::estimate::Context;
 use crate::quantile::domain_samples;
@@ -202,14 +204,11 @@ fn indicator(b: bool) -> f64 {
     f64::from(u8::from(b))
 }
 
-/// `A_d + c_d · B`: a domain part plus a multiple of a whole-population part.
-fn combine(a: Spread, c: f64, b: &Spread) -> Spread {
-    match (a, b) {
-        (Spread::Linear { scores: sa, .. }, Spread::Linear { scores: sb, support, present }) => Spread::Linear {
-            scores: merge_sorted(&sa, sb, |u, v| u + c * v),
-            support: support.clone(),
-            present: present.clone(),
-        },
+/// `A_d + c_d · B`: a domain part plus a multiple of a whole-population part
+/// (shared, not copied).
+fn combine(a: Spread, c: f64, b: &Arc<Spread>) -> Spread {
+    match a {
+        Spread::Linear { scores, .. } => Spread::Combined { own: scores, c, base: Arc::clone(b), scale: 1.0 },
         _ => unreachable!("linear spreads"),
     }
 }
@@ -308,12 +307,12 @@ fn with_population_median(
 #[derive(Default)]
 pub(crate) struct Shared {
     /// `scale ×` each population's median, and the spread of its influence.
-    population: std::sync::OnceLock<(Vec<f64>, Vec<Spread>)>,
+    population: std::sync::OnceLock<(Vec<f64>, Vec<Arc<Spread>>)>,
 }
 
 /// `scale ×` the median of each whole population and the spreads of their
 /// influence values (the whole populations' samples are freed on return).
-fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Spread>) {
+fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<Spread>>) {
     let n_rows = ctx.design.n_rows();
     let mut population_influence = vec![f64::NAN; n_rows];
     let thresholds = scaled_medians(&full_samples(ctx, x), ctx.weights(), scale, &mut population_influence);
@@ -321,7 +320,7 @@ fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Sprea
         None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
         Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
     };
-    (thresholds, whole)
+    (thresholds, whole.into_iter().map(Arc::new).collect())
 }
 
 /// `share ×` the median of each domain with convey's linearisation
