@@ -7,6 +7,7 @@ use urbis_core::Estimate;
 use crate::aggregate::PsuTotals;
 use crate::design::{Design, Kind, Linear};
 use crate::error::Result;
+use crate::estimate::Form;
 use crate::variance::{linear_variance, replicate_variance};
 
 /// How the uncertainty of one domain estimate is known.
@@ -26,6 +27,29 @@ pub(crate) enum Spread {
     /// takes. The sum is formed only when needed ([`Spread::linear`]), so
     /// that each value does not hold a copy of the shared part.
     Combined { own: Vec<(u32, f64)>, c: f64, base: std::sync::Arc<Spread>, scale: f64 },
+    /// `scale ·` the scores of a smooth statistic (`form`) in `domain`,
+    /// formed from the pass's aggregates (shared by all values of the pass)
+    /// only when needed, instead of each value holding its scores.
+    Deferred { totals: std::sync::Arc<SharedTotals>, domain: u32, form: Form, scale: f64 },
+}
+
+/// The linearisation aggregates of one pass, shared by the values computed
+/// from them, with what forming a domain's scores needs from the design.
+#[derive(Debug)]
+pub(crate) struct SharedTotals {
+    totals: PsuTotals,
+    n_strata: usize,
+    stratum_of_psu: Vec<u32>,
+}
+
+impl SharedTotals {
+    pub fn new(design: &Linear, totals: PsuTotals) -> Self {
+        SharedTotals { totals, n_strata: design.n_psu.len(), stratum_of_psu: design.stratum_of_psu.clone() }
+    }
+
+    pub fn domains(&self) -> LinearDomains<'_> {
+        LinearDomains { totals: &self.totals, n_strata: self.n_strata, stratum_of_psu: &self.stratum_of_psu }
+    }
 }
 
 impl Spread {
@@ -46,6 +70,16 @@ impl Spread {
                     support: support.clone(),
                     present: present.clone(),
                 }))
+            }
+            Spread::Deferred { totals, domain, form, scale } => {
+                // As the pass would have formed them, then scaled.
+                let domains = totals.domains();
+                let t = domains.total(*domain as usize);
+                let mut spread = domains.spread(*domain as usize, |s| form.score(&t, s));
+                if let (Spread::Linear { scores, .. }, true) = (&mut spread, *scale != 1.0) {
+                    scores.iter_mut().for_each(|(_, v)| *v *= scale);
+                }
+                Some(std::borrow::Cow::Owned(spread))
             }
             _ => None,
         }
@@ -78,8 +112,8 @@ impl DomainValue {
         match &mut self.spread {
             Spread::Linear { scores, .. } => scores.iter_mut().for_each(|(_, v)| *v *= c),
             Spread::Replicate { thetas, .. } => thetas.iter_mut().for_each(|t| *t *= c),
-            Spread::Combined { scale, .. } if *scale == 1.0 => *scale = c,
-            Spread::Interval { .. } | Spread::Combined { .. } => return self.scaled(c),
+            Spread::Combined { scale, .. } | Spread::Deferred { scale, .. } if *scale == 1.0 => *scale = c,
+            Spread::Interval { .. } | Spread::Combined { .. } | Spread::Deferred { .. } => return self.scaled(c),
         }
         self.estimate *= c;
         self
@@ -101,7 +135,7 @@ impl DomainValue {
                 let (low, high) = if c >= 0.0 { (low * c, high * c) } else { (high * c, low * c) };
                 Spread::Interval { se: se * c.abs(), low, high, df: *df }
             }
-            Spread::Combined { .. } => unreachable!("merged above"),
+            Spread::Combined { .. } | Spread::Deferred { .. } => unreachable!("merged above"),
         };
         DomainValue { estimate: self.estimate * c, n: self.n, pop_size: self.pop_size, spread }
     }

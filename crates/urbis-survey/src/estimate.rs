@@ -1,13 +1,15 @@
 //! The entry point: statistics for the whole sample or for domains, in one
 //! pass over the data per family of statistics.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use urbis_core::{Estimate, Frame, MISSING_CODE};
 
 use crate::aggregate::{psu_totals, replicate_totals, Cells, RowFn};
 use crate::design::{Design, Kind};
-use crate::domain::{DomainValue, LinearDomains, Spread};
+use crate::domain::{DomainValue, SharedTotals, Spread};
 use crate::error::{Result, SurveyError};
 use crate::grouping::{DomainSets, Grouping, LABEL_SEPARATOR};
 use crate::poverty;
@@ -502,7 +504,7 @@ impl Form {
     }
 
     /// The linearised score of a PSU with totals `s`, given domain totals `t`.
-    fn score(self, t: &[f64], s: &[f64]) -> f64 {
+    pub(crate) fn score(self, t: &[f64], s: &[f64]) -> f64 {
         match self {
             Form::Total(a) => s[a],
             Form::Ratio(a, b) => (s[a] - t[a] / t[b] * s[b]) / t[b],
@@ -523,8 +525,10 @@ pub(crate) fn smooth(
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
     match &ctx.design.kind {
         Kind::Linear(lin) => {
-            let totals = psu_totals(lin, ctx.weights(), &cells, nd, k, row);
-            let domains = LinearDomains::new(lin, &totals);
+            // Values that may be contrasted share the aggregates and form
+            // their scores when needed; summarised values form them at once.
+            let shared = Arc::new(SharedTotals::new(lin, psu_totals(lin, ctx.weights(), &cells, nd, k, row)));
+            let domains = shared.domains();
             for d in 0..nd {
                 let t = domains.total(d);
                 for (f, form) in forms.iter().enumerate() {
@@ -532,7 +536,11 @@ pub(crate) fn smooth(
                         estimate: form.value(&t),
                         n: domains.n(d),
                         pop_size: t[pops[f]],
-                        spread: domains.spread(d, |s| form.score(&t, s)),
+                        spread: if ctx.summarise {
+                            domains.spread(d, |s| form.score(&t, s))
+                        } else {
+                            Spread::Deferred { totals: Arc::clone(&shared), domain: d as u32, form: *form, scale: 1.0 }
+                        },
                     });
                     // A value that cannot be summarised keeps its scores, so
                     // that publishing reports the error.
