@@ -27,10 +27,11 @@ pub(crate) enum Spread {
     /// takes. The sum is formed only when needed ([`Spread::linear`]), so
     /// that each value does not hold a copy of the shared part.
     Combined { own: Vec<(u32, f64)>, c: f64, base: std::sync::Arc<Spread>, scale: f64 },
-    /// `scale ·` the scores of a smooth statistic (`form`) in `domain`,
-    /// formed from the pass's aggregates (shared by all values of the pass)
-    /// only when needed, instead of each value holding its scores.
-    Deferred { totals: std::sync::Arc<SharedTotals>, domain: u32, form: Form, scale: f64 },
+    /// `scale ·` the scores of a smooth statistic (`form`, given the
+    /// domain's totals `t`) in `domain`, formed from the pass's aggregates
+    /// (shared by all values of the pass) only when needed, instead of each
+    /// value holding its scores.
+    Deferred { totals: std::sync::Arc<SharedTotals>, domain: u32, form: Form, t: Box<[f64]>, scale: f64 },
 }
 
 /// The linearisation aggregates of one pass, shared by the values computed
@@ -71,11 +72,9 @@ impl Spread {
                     present: present.clone(),
                 }))
             }
-            Spread::Deferred { totals, domain, form, scale } => {
+            Spread::Deferred { totals, domain, form, t, scale } => {
                 // As the pass would have formed them, then scaled.
-                let domains = totals.domains();
-                let t = domains.total(*domain as usize);
-                let mut spread = domains.spread(*domain as usize, |s| form.score(&t, s));
+                let mut spread = totals.domains().spread(*domain as usize, |s| form.score(t, s));
                 if let (Spread::Linear { scores, .. }, true) = (&mut spread, *scale != 1.0) {
                     scores.iter_mut().for_each(|(_, v)| *v *= scale);
                 }

@@ -236,7 +236,12 @@ pub fn estimate_domain_sets_within(
     let presorted = match stat.columns().first() {
         Some(variable) if sets.len() > 1 => {
             let x = numeric(frame, variable)?;
-            Some(Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x))
+            // The design weights travel with the sorted rows, so that the
+            // sets' samples do not gather them in random order again.
+            Some(
+                Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x)
+                    .carrying(design.weights()),
+            )
         }
         _ => None,
     };
@@ -539,7 +544,13 @@ pub(crate) fn smooth(
                         spread: if ctx.summarise {
                             domains.spread(d, |s| form.score(&t, s))
                         } else {
-                            Spread::Deferred { totals: Arc::clone(&shared), domain: d as u32, form: *form, scale: 1.0 }
+                            Spread::Deferred {
+                                totals: Arc::clone(&shared),
+                                domain: d as u32,
+                                form: *form,
+                                t: t.clone().into_boxed_slice(),
+                                scale: 1.0,
+                            }
                         },
                     });
                     // A value that cannot be summarised keeps its scores, so

@@ -22,7 +22,7 @@ use crate::statistic::GiniRule;
 /// A domain's sorted values with the weights of one replicate (or the full sample).
 struct Weighted<'a> {
     x: &'a [f64],
-    w: Vec<f64>,
+    w: std::borrow::Cow<'a, [f64]>,
 }
 
 impl<'a> Weighted<'a> {
@@ -40,7 +40,7 @@ impl<'a> Weighted<'a> {
 
     /// Weighted share of values at or below `t`.
     fn share_below(&self, t: f64) -> f64 {
-        let below: f64 = self.x.iter().zip(&self.w).filter(|(x, _)| **x <= t).map(|(_, w)| w).sum();
+        let below: f64 = self.x.iter().zip(self.w.iter()).filter(|(x, _)| **x <= t).map(|(_, w)| w).sum();
         below / self.total()
     }
 }
@@ -72,12 +72,19 @@ fn full_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
     let Some(populations) = ctx.populations else { return vec![all] };
     // Taking the rows of a stable sort in order keeps each population sorted.
     let mut out = vec![Sorted::default(); populations.len()];
-    for (&r, &v) in all.rows.iter().zip(&all.x) {
+    let carried = all.carries(ctx.weights());
+    for (j, (&r, &v)) in all.rows.iter().zip(&all.x).enumerate() {
         let p = populations.codes[r as usize];
         if p != MISSING_CODE {
             out[p as usize].rows.push(r);
             out[p as usize].x.push(v);
+            if carried {
+                out[p as usize].w.push(all.w[j]);
+            }
         }
+    }
+    if carried {
+        out.iter_mut().for_each(|s| s.carried_from = all.carried_from);
     }
     out
 }
@@ -153,10 +160,7 @@ fn by_replicate(
 /// Rows with a positive weight and the weight total of a sample, in one pass
 /// (the total summed in the same order, from the same −0, as [`Weighted::total`]).
 fn size(s: &Sorted, w: &[f64]) -> (u64, f64) {
-    s.rows.iter().fold((0, -0.0), |(n, total), &r| {
-        let wi = w[r as usize];
-        (n + u64::from(wi > 0.0), total + wi)
-    })
+    s.weights(w).iter().fold((0, -0.0), |(n, total), &wi| (n + u64::from(wi > 0.0), total + wi))
 }
 
 /// Linearised spreads per domain from row-level influence values
@@ -353,11 +357,11 @@ pub(crate) fn median_ratio(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>>
 
 fn gini_value(d: &Weighted, rule: GiniRule) -> f64 {
     let cw = cumulative(&d.w);
-    let total_x: f64 = d.x.iter().zip(&d.w).map(|(x, w)| w * x).sum();
+    let total_x: f64 = d.x.iter().zip(d.w.iter()).map(|(x, w)| w * x).sum();
     let n = d.total();
     let sum: f64 =
         d.x.iter()
-            .zip(&d.w)
+            .zip(d.w.iter())
             .zip(&cw)
             .map(|((x, w), c)| {
                 let own = match rule {
@@ -387,13 +391,13 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
             continue;
         }
         let cw = cumulative(&d.w);
-        let wx: Vec<f64> = d.x.iter().zip(&d.w).map(|(x, w)| w * x).collect();
+        let wx: Vec<f64> = d.x.iter().zip(d.w.iter()).map(|(x, w)| w * x).collect();
         let cwx = cumulative(&wx);
         let t2: f64 = wx.iter().sum();
         let t3 = d.total();
         let t1: f64 = cw.iter().zip(&wx).map(|(c, v)| c * v).sum();
         let own: f64 = match rule {
-            GiniRule::Eurostat => wx.iter().zip(&d.w).map(|(v, w)| v * w).sum(),
+            GiniRule::Eurostat => wx.iter().zip(d.w.iter()).map(|(v, w)| v * w).sum(),
             GiniRule::Convey => t2,
         };
         let numerator = 2.0 * t1 - own;
@@ -421,7 +425,7 @@ fn share_below_quantile(d: &Weighted, alpha: f64) -> (f64, Vec<f64>) {
     let (n, h) = bandwidth(d.x, &d.w);
     let f0 = density(d.x, &d.w, q, n, h);
     let f1 = density_weighted_x(d.x, &d.w, q, h);
-    let value = d.x.iter().zip(&d.w).filter(|(x, _)| **x <= q).map(|(x, w)| w * x).sum();
+    let value = d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x <= q).map(|(x, w)| w * x).sum();
     let lin = d.x.iter().map(|&x| x * indicator(x <= q) - f1 * (indicator(x <= q) - alpha) / (n * f0)).collect();
     (value, lin)
 }
@@ -429,8 +433,8 @@ fn share_below_quantile(d: &Weighted, alpha: f64) -> (f64, Vec<f64>) {
 fn qsr_value(d: &Weighted) -> f64 {
     let q20 = convey_quantile(d.x, &d.w, 0.2);
     let q80 = convey_quantile(d.x, &d.w, 0.8);
-    let top: f64 = d.x.iter().zip(&d.w).filter(|(x, _)| **x > q80).map(|(x, w)| w * x).sum();
-    let bottom: f64 = d.x.iter().zip(&d.w).filter(|(x, _)| **x <= q20).map(|(x, w)| w * x).sum();
+    let top: f64 = d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x > q80).map(|(x, w)| w * x).sum();
+    let bottom: f64 = d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x <= q20).map(|(x, w)| w * x).sum();
     top / bottom
 }
 
@@ -454,7 +458,7 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         if s20 == 0.0 {
             return Err(SurveyError::Invalid("S20 is zero: the bottom quintile has no income".into()));
         }
-        let total: f64 = d.x.iter().zip(&d.w).map(|(x, w)| w * x).sum();
+        let total: f64 = d.x.iter().zip(d.w.iter()).map(|(x, w)| w * x).sum();
         let ratio = (total - s80) / s20;
         for i in 0..sample.len() {
             influence[sample.rows[i] as usize] = (d.x[i] - lin80[i]) / s20 - ratio * lin20[i] / s20;
@@ -471,7 +475,7 @@ pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
     let share = ctx.options.poverty_share;
     let gap = |d: &Weighted, t: f64| {
         let (poor_x, poor_w): (Vec<f64>, Vec<f64>) =
-            d.x.iter().zip(&d.w).filter(|(x, _)| **x <= t).map(|(x, w)| (*x, *w)).unzip();
+            d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x <= t).map(|(x, w)| (*x, *w)).unzip();
         1.0 - convey_quantile(&poor_x, &poor_w, 0.5) / t
     };
     if ctx.design.is_replicate() {
