@@ -249,7 +249,7 @@ pub fn estimate_domain_sets_within(
     let sorted_cells = presorted.as_ref().and_then(|p| sets.cells_of_rows(&p.rows));
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
-    (0..sets.len())
+    let out = (0..sets.len())
         .into_par_iter()
         .map(|s| {
             let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
@@ -261,7 +261,9 @@ pub fn estimate_domain_sets_within(
                 .map(|(variable, values)| DomainEstimates { variable, values })
                 .collect())
         })
-        .collect()
+        .collect();
+    crate::poverty::release_scratch();
+    out
 }
 
 impl<'a> Context<'a> {

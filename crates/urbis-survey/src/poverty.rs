@@ -104,6 +104,57 @@ fn populations_of(ctx: &Context, domains: &[Sorted]) -> Vec<u32> {
         .collect()
 }
 
+thread_local! {
+    /// Row-sized scratch vectors kept by each thread during one estimation
+    /// ([`release_scratch`] frees them): a fresh one for every set of
+    /// domains would be mapped from the kernel page by page each time.
+    static SPARE: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A row-sized vector of NaN, taken from this thread's spare vectors and
+/// given back when dropped.
+struct RowScratch(Vec<f64>);
+
+impl RowScratch {
+    fn nan(n: usize) -> Self {
+        let mut v = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+        v.clear();
+        v.resize(n, f64::NAN);
+        RowScratch(v)
+    }
+}
+
+impl Drop for RowScratch {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < 2 {
+                s.push(v);
+            }
+        });
+    }
+}
+
+impl std::ops::Deref for RowScratch {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RowScratch {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        &mut self.0
+    }
+}
+
+/// Frees the spare scratch vectors of every thread (at the end of an estimation).
+pub(crate) fn release_scratch() {
+    SPARE.with(|s| s.borrow_mut().clear());
+    rayon::broadcast(|_| SPARE.with(|s| s.borrow_mut().clear()));
+}
+
 /// The weight vectors of the design: full sample first, then each replicate.
 fn weight_sets(design: &Design) -> Vec<&[f64]> {
     let mut sets: Vec<&[f64]> = vec![&design.weights];
@@ -274,7 +325,7 @@ fn with_population_median(
     };
     let domains = domain_samples(ctx, x);
     let population_of = populations_of(ctx, &domains);
-    let mut own = vec![f64::NAN; n_rows];
+    let mut own = RowScratch::nan(n_rows);
     let (estimates, slopes): (Vec<f64>, Vec<f64>) = domains
         .iter()
         .zip(&population_of)
@@ -318,7 +369,7 @@ pub(crate) struct Shared {
 /// influence values (the whole populations' samples are freed on return).
 fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<Spread>>) {
     let n_rows = ctx.design.n_rows();
-    let mut population_influence = vec![f64::NAN; n_rows];
+    let mut population_influence = RowScratch::nan(n_rows);
     let thresholds = scaled_medians(&full_samples(ctx, x), ctx.weights(), scale, &mut population_influence);
     let whole = match ctx.populations {
         None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
@@ -335,7 +386,7 @@ pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainVal
     }
     let domains = domain_samples(ctx, x);
     let w = ctx.weights();
-    let mut influence = vec![f64::NAN; x.len()];
+    let mut influence = RowScratch::nan(x.len());
     let estimates = scaled_medians(&domains, w, share, &mut influence);
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
     assemble(ctx, &domains, &estimates, spreads)
@@ -382,7 +433,7 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         return by_replicate(ctx, &s, false, |d, _| gini_value(d, rule));
     }
     let w = ctx.weights();
-    let mut influence = vec![f64::NAN; x.len()];
+    let mut influence = RowScratch::nan(x.len());
     let mut estimates = Vec::new();
     for sample in &s.domains {
         let d = Weighted::new(sample, w);
@@ -445,7 +496,7 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         return Ok(by_replicate(ctx, &s, false, |d, _| qsr_value(d)));
     }
     let w = ctx.weights();
-    let mut influence = vec![f64::NAN; x.len()];
+    let mut influence = RowScratch::nan(x.len());
     let mut estimates = Vec::new();
     for sample in &s.domains {
         let d = Weighted::new(sample, w);
