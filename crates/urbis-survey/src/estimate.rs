@@ -207,6 +207,36 @@ pub fn estimate_domain_sets_within(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
+    estimate_domain_sets_sorted(frame, design, sets, populations, stat, options, None)
+}
+
+/// The rows with a value of a variable, stably sorted by it, with their
+/// design weights: made once and shared by several estimations of
+/// quantile-based statistics of that variable
+/// ([`estimate_domain_sets_sorted`]).
+pub struct SortedValues(Sorted);
+
+impl SortedValues {
+    pub fn new(x: &[f64], design: &Design) -> Self {
+        SortedValues(
+            Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x)
+                .carrying(design.weights()),
+        )
+    }
+}
+
+/// [`estimate_domain_sets_within`] with the sort of the statistic's
+/// variable made beforehand (`sorted`: [`SortedValues::new`] of the same
+/// values and design), or made here when needed (`None`).
+pub fn estimate_domain_sets_sorted(
+    frame: &Frame,
+    design: &Design,
+    sets: &DomainSets,
+    populations: Option<&Grouping>,
+    stat: &Statistic,
+    options: &Options,
+    sorted: Option<&SortedValues>,
+) -> Result<Vec<Vec<DomainEstimates>>> {
     if sets.is_empty() {
         return Ok(Vec::new());
     }
@@ -233,27 +263,38 @@ pub fn estimate_domain_sets_within(
         }
         return Ok(per_set);
     }
-    let presorted = match stat.columns().first() {
+    // The design weights travel with the sorted rows, so that the sets'
+    // samples do not gather them in random order again.
+    let made;
+    let presorted: Option<&Sorted> = match stat.columns().first() {
         Some(variable) if sets.len() > 1 => {
             let x = numeric(frame, variable)?;
-            // The design weights travel with the sorted rows, so that the
-            // sets' samples do not gather them in random order again.
-            Some(
-                Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x)
-                    .carrying(design.weights()),
-            )
+            match sorted {
+                Some(SortedValues(s)) => {
+                    // Checked cheaply: as many rows as values, all in the frame.
+                    let present = x.iter().filter(|v| !v.is_nan()).count();
+                    if s.len() != present || s.rows.iter().any(|&r| r as usize >= x.len()) {
+                        return Err(SurveyError::Invalid(format!("the sorted values are not those of '{variable}'")));
+                    }
+                    Some(s)
+                }
+                None => {
+                    made = SortedValues::new(x, design);
+                    Some(&made.0)
+                }
+            }
         }
         _ => None,
     };
     // With sets over cells, the cell of each sorted row once for all sets.
-    let sorted_cells = presorted.as_ref().and_then(|p| sets.cells_of_rows(&p.rows));
+    let sorted_cells = presorted.and_then(|p| sets.cells_of_rows(&p.rows));
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
     let out = (0..sets.len())
         .into_par_iter()
         .map(|s| {
             let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
-            ctx.presorted = presorted.as_ref().map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
+            ctx.presorted = presorted.map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
             ctx.populations = populations;
             ctx.shared = Some(&shared);
             Ok(compute(&ctx, stat)?
