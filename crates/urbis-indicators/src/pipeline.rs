@@ -1241,6 +1241,8 @@ fn compute_indicator(
             }
         }
     }
+    // Formed once: ratios to the total and every breakdown's rows use them.
+    totals.values_mut().for_each(|v| *v = v.formed());
     let mut group_conc: HashMap<(usize, Breakdown, DomainKey), Concentration> = HashMap::new();
     let mut rows = Vec::new();
     let mut row_conc = Vec::new();
@@ -1267,7 +1269,14 @@ fn compute_indicator(
             }
         }
     }
-    for ((k, b), values) in &by_breakdown {
+    for ((k, b), values) in by_breakdown {
+        let (k, b) = (&k, &b);
+        // Each value's scores formed once for its row and its gaps.
+        let values: GroupValues = values
+            .into_iter()
+            .map(|(key, (v, gap))| (key, (v.formed(), gap.as_ref().map(DomainValue::formed))))
+            .collect();
+        let values = &values;
         let definition = &p.definitions[b];
         for (key, (v, _)) in values {
             let (y, g, group) = key;

@@ -106,6 +106,16 @@ impl DomainValue {
         self.n
     }
 
+    /// The same value with its scores formed (when it holds them only
+    /// through shared aggregates), for a value finished or contrasted
+    /// several times: the same numbers, formed once.
+    pub fn formed(&self) -> DomainValue {
+        match self.spread.linear() {
+            Some(std::borrow::Cow::Owned(spread)) => DomainValue { spread, ..*self },
+            _ => self.clone(),
+        }
+    }
+
     /// The value multiplied by a constant, in place (the same numbers as [`Self::scaled`]).
     pub fn into_scaled(mut self, c: f64) -> DomainValue {
         match &mut self.spread {
