@@ -12,8 +12,8 @@ use serde::Serialize;
 use urbis_core::{Column, Estimate, Frame, IndicatorRow, Measure, TextColumn, MISSING_CODE};
 use urbis_io::{read_table, ColumnType, ReadOptions};
 use urbis_survey::{
-    cells_of, estimate_domain_sets_sorted, estimate_domain_sets_within, Design, DomainSets, DomainValue, Grouping,
-    LinearSpec, LonelyPsu, NamedColumn, Options, RepType, ReplicateSpec, SortedValues, Statistic,
+    cells_of, estimate_domain_sets_within, Design, DomainSets, DomainValue, Grouping, LinearSpec, LonelyPsu,
+    NamedColumn, Options, RepType, ReplicateSpec, SortedValues, Statistic,
 };
 
 use crate::catalogue::{catalogue, Gap, Indicator, Kind};
@@ -1192,7 +1192,7 @@ fn compute_indicator(
         _ => None,
     };
     let estimate = |stat: &Statistic| -> Result<Vec<Vec<Option<DomainValue>>>> {
-        Ok(estimate_domain_sets_sorted(&work, &p.design, &view, None, stat, &options, sorted.as_deref())
+        Ok(estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options, sorted.as_deref())
             .map_err(fail)?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect())
@@ -1202,7 +1202,7 @@ fn compute_indicator(
         Kind::GroupShare => group_shares(p, &view, &sets.keys, &roles, &options)?,
         Kind::Arpr => {
             let populations = poverty_populations(p);
-            estimate_domain_sets_sorted(&work, &p.design, &view, Some(&populations), &stat, &options, sorted.as_deref())
+            estimate_domain_sets_within(&work, &p.design, &view, Some(&populations), &stat, &options, sorted.as_deref())
                 .map_err(fail)?
                 .into_iter()
                 .map(|mut outputs| {
@@ -1491,7 +1491,7 @@ fn group_shares(
     let mut frame = Frame::new(p.frame.source.clone(), p.frame.n_rows());
     frame.push("one", Column::Number(vec![1.0; p.frame.n_rows()]));
     let sizes: Vec<Vec<Option<DomainValue>>> =
-        estimate_domain_sets_within(&frame, &p.design, sets, None, &Statistic::Total("one".into()), options)
+        estimate_domain_sets_within(&frame, &p.design, sets, None, &Statistic::Total("one".into()), options, None)
             .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values)

@@ -192,28 +192,13 @@ pub fn estimate_domain_sets(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
-    estimate_domain_sets_within(frame, design, &DomainSets::of_groupings(sets), None, stat, options)
-}
-
-/// [`estimate_domain_sets`] where poverty thresholds and reference medians
-/// come from each row's population (for example its survey year and
-/// country) instead of the whole sample. A domain spanning several
-/// populations has no poverty estimate.
-pub fn estimate_domain_sets_within(
-    frame: &Frame,
-    design: &Design,
-    sets: &DomainSets,
-    populations: Option<&Grouping>,
-    stat: &Statistic,
-    options: &Options,
-) -> Result<Vec<Vec<DomainEstimates>>> {
-    estimate_domain_sets_sorted(frame, design, sets, populations, stat, options, None)
+    estimate_domain_sets_within(frame, design, &DomainSets::of_groupings(sets), None, stat, options, None)
 }
 
 /// The rows with a value of a variable, stably sorted by it, with their
 /// design weights: made once and shared by several estimations of
 /// quantile-based statistics of that variable
-/// ([`estimate_domain_sets_sorted`]).
+/// ([`estimate_domain_sets_within`]).
 pub struct SortedValues(Sorted);
 
 impl SortedValues {
@@ -225,10 +210,14 @@ impl SortedValues {
     }
 }
 
-/// [`estimate_domain_sets_within`] with the sort of the statistic's
-/// variable made beforehand (`sorted`: [`SortedValues::new`] of the same
-/// values and design), or made here when needed (`None`).
-pub fn estimate_domain_sets_sorted(
+/// [`estimate_domain_sets`] where poverty thresholds and reference medians
+/// come from each row's population (for example its survey year and
+/// country) instead of the whole sample. A domain spanning several
+/// populations has no poverty estimate. `sorted` is the sort of the
+/// statistic's variable made beforehand ([`SortedValues::new`] of the same
+/// values and design) to share it between estimations; without it, it is
+/// made here when needed.
+pub fn estimate_domain_sets_within(
     frame: &Frame,
     design: &Design,
     sets: &DomainSets,

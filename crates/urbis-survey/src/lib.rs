@@ -35,8 +35,8 @@ pub use design::{Design, DesignSummary, LinearSpec, LonelyPsu, NamedColumn, RepT
 pub use domain::DomainValue;
 pub use error::{Result, SurveyError};
 pub use estimate::{
-    domains_of, estimate, estimate_domain_sets, estimate_domain_sets_sorted, estimate_domain_sets_within,
-    estimate_domains, estimate_in, DomainEstimates, Row, SortedValues,
+    domains_of, estimate, estimate_domain_sets, estimate_domain_sets_within, estimate_domains, estimate_in,
+    DomainEstimates, Row, SortedValues,
 };
 pub use grouping::{cells_of, DomainSets, Grouping};
 pub use sample::QuantileRule;
