@@ -259,6 +259,29 @@ pub fn qt(p: f64, df: f64) -> f64 {
     if df == 2.0 {
         return (2.0 * p - 1.0) / (2.0 * p * (1.0 - p)).sqrt();
     }
+    // Many estimates share a few (p, df): the iteration's results are kept
+    // per thread (a pure function, so the numbers do not depend on the cache).
+    thread_local! {
+        static SOLVED: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> = Default::default();
+    }
+    let key = (p.to_bits(), df.to_bits());
+    if let Some(x) = SOLVED.with(|c| c.borrow().get(&key).copied()) {
+        return x;
+    }
+    let x = qt_upper(p, df);
+    SOLVED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 1 << 16 {
+            c.clear();
+        }
+        c.insert(key, x);
+    });
+    x
+}
+
+/// [`qt`] for 1/2 < p < 1 and df > 2 (finite), by Newton steps from a
+/// Cornish–Fisher start, kept inside a bracket.
+fn qt_upper(p: f64, df: f64) -> f64 {
     let z = qnorm(p);
     let mut x = z + (z.powi(3) + z) / (4.0 * df) + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * df * df);
     let upper = 1.0 - p;

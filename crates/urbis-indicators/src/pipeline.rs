@@ -13,7 +13,7 @@ use urbis_core::{Column, Estimate, Frame, IndicatorRow, Measure, TextColumn, MIS
 use urbis_io::{read_table, ColumnType, ReadOptions};
 use urbis_survey::{
     cells_of, estimate_domain_sets_within, Design, DomainSets, DomainValue, Grouping, LinearSpec, LonelyPsu,
-    NamedColumn, Options, RepType, ReplicateSpec, Statistic,
+    NamedColumn, Options, RepType, ReplicateSpec, SortedValues, Statistic,
 };
 
 use crate::catalogue::{catalogue, Gap, Indicator, Kind};
@@ -244,9 +244,10 @@ pub fn run(
         if pooling.mode == PoolMode::Always {
             steps -= todo.len();
         } else {
+            let sorts = Sorts::default();
             for def in &todo {
                 let clock = std::time::Instant::now();
-                let (r, c) = compute_indicator(def, &prepared, config.project.level, rules.dominance.as_ref())?;
+                let (r, c) = compute_indicator(def, &prepared, &sorts, config.project.level, rules.dominance.as_ref())?;
                 rows.extend(r);
                 concentration.extend(c);
                 report.seconds.push((def.id.clone(), clock.elapsed().as_secs_f64()));
@@ -260,9 +261,10 @@ pub fn run(
             report
                 .seconds
                 .push((format!("pooled {} {}", source.name.get_ref(), window.label), clock.elapsed().as_secs_f64()));
+            let sorts = Sorts::default();
             for def in &todo {
                 let clock = std::time::Instant::now();
-                let (r, c) = compute_indicator(def, &pooled, config.project.level, rules.dominance.as_ref())?;
+                let (r, c) = compute_indicator(def, &pooled, &sorts, config.project.level, rules.dominance.as_ref())?;
                 rows.extend(r);
                 concentration.extend(c);
                 report.seconds.push((format!("{} {}", def.id, window.label), clock.elapsed().as_secs_f64()));
@@ -1129,7 +1131,28 @@ enum SetRole {
 /// contributions behind each magnitude value (when the dominance rule is on).
 type Figures = (Vec<IndicatorRow>, Vec<Option<Concentration>>);
 
-fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Option<&Dominance>) -> Result<Figures> {
+/// The sorts of the numeric variables of one prepared source, made by the
+/// first quantile-based indicator of a variable and shared by the others
+/// (medians and poverty rates of the same income).
+#[derive(Default)]
+struct Sorts(std::cell::RefCell<HashMap<String, std::rc::Rc<SortedValues>>>);
+
+impl Sorts {
+    fn of(&self, variable: &str, x: &[f64], design: &Design) -> std::rc::Rc<SortedValues> {
+        let mut sorts = self.0.borrow_mut();
+        let sorted =
+            sorts.entry(variable.to_string()).or_insert_with(|| std::rc::Rc::new(SortedValues::new(x, design)));
+        std::rc::Rc::clone(sorted)
+    }
+}
+
+fn compute_indicator(
+    def: &Indicator,
+    p: &Prepared,
+    sorts: &Sorts,
+    level: f64,
+    dominance: Option<&Dominance>,
+) -> Result<Figures> {
     let population = Expr::parse(&def.population)
         .and_then(|e| e.evaluate(&p.frame))
         .map_err(|e| data_error(format!("indicator {}: population: {e}", def.id)))?;
@@ -1167,21 +1190,30 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Optio
     }
     let view = sets.view(&cells, p.cell_keys.len());
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
+    // Quantile-based statistics of the same variable share one sort.
+    let sorted = match (def.kind, work.column("value")) {
+        (Kind::Median | Kind::Arpr | Kind::MedianRatio, Some(Column::Number(x))) => {
+            Some(sorts.of(&def.variable, x, &p.design))
+        }
+        _ => None,
+    };
     let estimate = |stat: &Statistic| -> Result<Vec<Vec<Option<DomainValue>>>> {
-        Ok(estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options)
+        Ok(estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options, sorted.as_deref())
             .map_err(fail)?
             .into_iter()
-            .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+            .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect())
             .collect())
     };
     let mut values: Vec<Vec<Option<DomainValue>>> = match def.kind {
         Kind::GroupShare => group_shares(p, &view, &sets.keys, &roles, &options)?,
         Kind::Arpr => {
             let populations = poverty_populations(p);
-            estimate_domain_sets_within(&work, &p.design, &view, Some(&populations), &stat, &options)
+            estimate_domain_sets_within(&work, &p.design, &view, Some(&populations), &stat, &options, sorted.as_deref())
                 .map_err(fail)?
                 .into_iter()
-                .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.scaled(scale))).collect())
+                .map(|mut outputs| {
+                    outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
+                })
                 .collect()
         }
         _ => estimate(&stat)?,
@@ -1215,6 +1247,8 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Optio
             }
         }
     }
+    // Formed once: ratios to the total and every breakdown's rows use them.
+    totals.values_mut().for_each(|v| *v = v.formed());
     let mut group_conc: HashMap<(usize, Breakdown, DomainKey), Concentration> = HashMap::new();
     let mut rows = Vec::new();
     let mut row_conc = Vec::new();
@@ -1241,7 +1275,14 @@ fn compute_indicator(def: &Indicator, p: &Prepared, level: f64, dominance: Optio
             }
         }
     }
-    for ((k, b), values) in &by_breakdown {
+    for ((k, b), values) in by_breakdown {
+        let (k, b) = (&k, &b);
+        // Each value's scores formed once for its row and its gaps.
+        let values: GroupValues = values
+            .into_iter()
+            .map(|(key, (v, gap))| (key, (v.formed(), gap.as_ref().map(DomainValue::formed))))
+            .collect();
+        let values = &values;
         let definition = &p.definitions[b];
         for (key, (v, _)) in values {
             let (y, g, group) = key;
@@ -1456,7 +1497,7 @@ fn group_shares(
     let mut frame = Frame::new(p.frame.source.clone(), p.frame.n_rows());
     frame.push("one", Column::Number(vec![1.0; p.frame.n_rows()]));
     let sizes: Vec<Vec<Option<DomainValue>>> =
-        estimate_domain_sets_within(&frame, &p.design, sets, None, &Statistic::Total("one".into()), options)
+        estimate_domain_sets_within(&frame, &p.design, sets, None, &Statistic::Total("one".into()), options, None)
             .map_err(|e| data_error(format!("{}: pop_share: {e}", p.frame.source)))?
             .into_iter()
             .map(|mut outputs| outputs.remove(0).values)
@@ -1473,7 +1514,7 @@ fn group_shares(
         for (d, key) in keys[s].iter().enumerate() {
             let (Some(group), Some(&a)) = (&sizes[s][d], area_index.get(&(key.0, key.1))) else { continue };
             let Some(area) = &sizes[areas][a] else { continue };
-            out[s][d] = group.ratio(area).map(|v| v.scaled(100.0));
+            out[s][d] = group.ratio(area).map(|v| v.into_scaled(100.0));
         }
     }
     Ok(out)

@@ -7,6 +7,7 @@ use urbis_core::Estimate;
 use crate::aggregate::PsuTotals;
 use crate::design::{Design, Kind, Linear};
 use crate::error::Result;
+use crate::estimate::Form;
 use crate::variance::{linear_variance, replicate_variance};
 
 /// How the uncertainty of one domain estimate is known.
@@ -20,6 +21,68 @@ pub(crate) enum Spread {
     Replicate { thetas: Vec<f64>, df: f64 },
     /// An interval computed by the estimator itself (Woodruff quantile intervals).
     Interval { se: f64, low: f64, high: f64, df: f64 },
+    /// `scale · (own + c · base)`: PSU scores of a domain part (sorted by
+    /// PSU) plus a multiple of a linear spread shared by many values (a
+    /// population's part of a poverty statistic), whose PSUs and strata it
+    /// takes. The sum is formed only when needed ([`Spread::linear`]), so
+    /// that each value does not hold a copy of the shared part.
+    Combined { own: Vec<(u32, f64)>, c: f64, base: std::sync::Arc<Spread>, scale: f64 },
+    /// `scale ·` the scores of a smooth statistic (`form`, given the
+    /// domain's totals `t`) in `domain`, formed from the pass's aggregates
+    /// (shared by all values of the pass) only when needed, instead of each
+    /// value holding its scores.
+    Deferred { totals: std::sync::Arc<SharedTotals>, domain: u32, form: Form, t: Box<[f64]>, scale: f64 },
+}
+
+/// The linearisation aggregates of one pass, shared by the values computed
+/// from them, with what forming a domain's scores needs from the design.
+#[derive(Debug)]
+pub(crate) struct SharedTotals {
+    totals: PsuTotals,
+    n_strata: usize,
+    stratum_of_psu: Vec<u32>,
+}
+
+impl SharedTotals {
+    pub fn new(design: &Linear, totals: PsuTotals) -> Self {
+        SharedTotals { totals, n_strata: design.n_psu.len(), stratum_of_psu: design.stratum_of_psu.clone() }
+    }
+
+    pub fn domains(&self) -> LinearDomains<'_> {
+        LinearDomains { totals: &self.totals, n_strata: self.n_strata, stratum_of_psu: &self.stratum_of_psu }
+    }
+}
+
+impl Spread {
+    /// The spread as [`Spread::Linear`] scores where it is one or a
+    /// [`Spread::Combined`] (merged here: per PSU `(u + c·v)·scale`, the
+    /// numbers of merging at once and then scaling); `None` otherwise.
+    pub(crate) fn linear(&self) -> Option<std::borrow::Cow<'_, Spread>> {
+        match self {
+            Spread::Linear { .. } => Some(std::borrow::Cow::Borrowed(self)),
+            Spread::Combined { own, c, base, scale } => {
+                let Spread::Linear { scores: b, support, present } = &**base else { return None };
+                let mut scores = merge_sorted(own, b, |u, v| u + c * v);
+                if *scale != 1.0 {
+                    scores.iter_mut().for_each(|(_, v)| *v *= scale);
+                }
+                Some(std::borrow::Cow::Owned(Spread::Linear {
+                    scores,
+                    support: support.clone(),
+                    present: present.clone(),
+                }))
+            }
+            Spread::Deferred { totals, domain, form, t, scale } => {
+                // As the pass would have formed them, then scaled.
+                let mut spread = totals.domains().spread(*domain as usize, |s| form.score(t, s));
+                if let (Spread::Linear { scores, .. }, true) = (&mut spread, *scale != 1.0) {
+                    scores.iter_mut().for_each(|(_, v)| *v *= scale);
+                }
+                Some(std::borrow::Cow::Owned(spread))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A domain estimate with its uncertainty (linearised scores, replicate
@@ -43,9 +106,32 @@ impl DomainValue {
         self.n
     }
 
+    /// The same value with its scores formed (when it holds them only
+    /// through shared aggregates), for a value finished or contrasted
+    /// several times: the same numbers, formed once.
+    pub fn formed(&self) -> DomainValue {
+        match self.spread.linear() {
+            Some(std::borrow::Cow::Owned(spread)) => DomainValue { spread, ..*self },
+            _ => self.clone(),
+        }
+    }
+
+    /// The value multiplied by a constant, in place (the same numbers as [`Self::scaled`]).
+    pub fn into_scaled(mut self, c: f64) -> DomainValue {
+        match &mut self.spread {
+            Spread::Linear { scores, .. } => scores.iter_mut().for_each(|(_, v)| *v *= c),
+            Spread::Replicate { thetas, .. } => thetas.iter_mut().for_each(|t| *t *= c),
+            Spread::Combined { scale, .. } | Spread::Deferred { scale, .. } if *scale == 1.0 => *scale = c,
+            Spread::Interval { .. } | Spread::Combined { .. } | Spread::Deferred { .. } => return self.scaled(c),
+        }
+        self.estimate *= c;
+        self
+    }
+
     /// The value multiplied by a constant (for example 100 for percentages).
     pub fn scaled(&self, c: f64) -> DomainValue {
-        let spread = match &self.spread {
+        let linear = self.spread.linear();
+        let spread = match linear.as_deref().unwrap_or(&self.spread) {
             Spread::Linear { scores, support, present } => Spread::Linear {
                 scores: scores.iter().map(|(p, v)| (*p, v * c)).collect(),
                 support: support.clone(),
@@ -58,6 +144,7 @@ impl DomainValue {
                 let (low, high) = if c >= 0.0 { (low * c, high * c) } else { (high * c, low * c) };
                 Spread::Interval { se: se * c.abs(), low, high, df: *df }
             }
+            Spread::Combined { .. } | Spread::Deferred { .. } => unreachable!("merged above"),
         };
         DomainValue { estimate: self.estimate * c, n: self.n, pop_size: self.pop_size, spread }
     }
@@ -66,7 +153,8 @@ impl DomainValue {
     /// or `None` when the uncertainty cannot be combined.
     pub fn ratio(&self, other: &DomainValue) -> Option<DomainValue> {
         let r = self.estimate / other.estimate;
-        let spread = match (&self.spread, &other.spread) {
+        let (a, b) = (self.spread.linear(), other.spread.linear());
+        let spread = match (a.as_deref().unwrap_or(&self.spread), b.as_deref().unwrap_or(&other.spread)) {
             (
                 Spread::Linear { scores: a, support: sa, present: pa },
                 Spread::Linear { scores: b, support: sb, present: pb },
@@ -85,7 +173,8 @@ impl DomainValue {
 
     /// Standard error, interval and df at the given confidence level.
     pub fn finish(&self, design: &Design, level: f64) -> Result<Estimate> {
-        let (se, df) = match (&self.spread, &design.kind) {
+        let linear = self.spread.linear();
+        let (se, df) = match (linear.as_deref().unwrap_or(&self.spread), &design.kind) {
             (Spread::Linear { scores, support, present }, Kind::Linear(l)) => {
                 (linear_variance(l, scores, present)?.sqrt(), linear_df(l, support))
             }
@@ -119,7 +208,8 @@ impl DomainValue {
     /// The difference `self − other` with its covariance accounted for, or
     /// `None` when the uncertainty cannot be combined (estimator intervals).
     pub fn minus(&self, other: &DomainValue) -> Option<DomainValue> {
-        let spread = match (&self.spread, &other.spread) {
+        let (a, b) = (self.spread.linear(), other.spread.linear());
+        let spread = match (a.as_deref().unwrap_or(&self.spread), b.as_deref().unwrap_or(&other.spread)) {
             (
                 Spread::Linear { scores: a, support: sa, present: pa },
                 Spread::Linear { scores: b, support: sb, present: pb },

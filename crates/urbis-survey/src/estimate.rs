@@ -1,13 +1,15 @@
 //! The entry point: statistics for the whole sample or for domains, in one
 //! pass over the data per family of statistics.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use urbis_core::{Estimate, Frame, MISSING_CODE};
 
 use crate::aggregate::{psu_totals, replicate_totals, Cells, RowFn};
 use crate::design::{Design, Kind};
-use crate::domain::{DomainValue, LinearDomains, Spread};
+use crate::domain::{DomainValue, SharedTotals, Spread};
 use crate::error::{Result, SurveyError};
 use crate::grouping::{DomainSets, Grouping, LABEL_SEPARATOR};
 use crate::poverty;
@@ -190,13 +192,31 @@ pub fn estimate_domain_sets(
     stat: &Statistic,
     options: &Options,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
-    estimate_domain_sets_within(frame, design, &DomainSets::of_groupings(sets), None, stat, options)
+    estimate_domain_sets_within(frame, design, &DomainSets::of_groupings(sets), None, stat, options, None)
+}
+
+/// The rows with a value of a variable, stably sorted by it, with their
+/// design weights: made once and shared by several estimations of
+/// quantile-based statistics of that variable
+/// ([`estimate_domain_sets_within`]).
+pub struct SortedValues(Sorted);
+
+impl SortedValues {
+    pub fn new(x: &[f64], design: &Design) -> Self {
+        SortedValues(
+            Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x)
+                .carrying(design.weights()),
+        )
+    }
 }
 
 /// [`estimate_domain_sets`] where poverty thresholds and reference medians
 /// come from each row's population (for example its survey year and
 /// country) instead of the whole sample. A domain spanning several
-/// populations has no poverty estimate.
+/// populations has no poverty estimate. `sorted` is the sort of the
+/// statistic's variable made beforehand ([`SortedValues::new`] of the same
+/// values and design) to share it between estimations; without it, it is
+/// made here when needed.
 pub fn estimate_domain_sets_within(
     frame: &Frame,
     design: &Design,
@@ -204,6 +224,7 @@ pub fn estimate_domain_sets_within(
     populations: Option<&Grouping>,
     stat: &Statistic,
     options: &Options,
+    sorted: Option<&SortedValues>,
 ) -> Result<Vec<Vec<DomainEstimates>>> {
     if sets.is_empty() {
         return Ok(Vec::new());
@@ -231,22 +252,38 @@ pub fn estimate_domain_sets_within(
         }
         return Ok(per_set);
     }
-    let presorted = match stat.columns().first() {
+    // The design weights travel with the sorted rows, so that the sets'
+    // samples do not gather them in random order again.
+    let made;
+    let presorted: Option<&Sorted> = match stat.columns().first() {
         Some(variable) if sets.len() > 1 => {
             let x = numeric(frame, variable)?;
-            Some(Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x))
+            match sorted {
+                Some(SortedValues(s)) => {
+                    // Checked cheaply: as many rows as values, all in the frame.
+                    let present = x.iter().filter(|v| !v.is_nan()).count();
+                    if s.len() != present || s.rows.iter().any(|&r| r as usize >= x.len()) {
+                        return Err(SurveyError::Invalid(format!("the sorted values are not those of '{variable}'")));
+                    }
+                    Some(s)
+                }
+                None => {
+                    made = SortedValues::new(x, design);
+                    Some(&made.0)
+                }
+            }
         }
         _ => None,
     };
     // With sets over cells, the cell of each sorted row once for all sets.
-    let sorted_cells = presorted.as_ref().and_then(|p| sets.cells_of_rows(&p.rows));
+    let sorted_cells = presorted.and_then(|p| sets.cells_of_rows(&p.rows));
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
-    (0..sets.len())
+    let out = (0..sets.len())
         .into_par_iter()
         .map(|s| {
             let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
-            ctx.presorted = presorted.as_ref().map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
+            ctx.presorted = presorted.map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
             ctx.populations = populations;
             ctx.shared = Some(&shared);
             Ok(compute(&ctx, stat)?
@@ -254,7 +291,9 @@ pub fn estimate_domain_sets_within(
                 .map(|(variable, values)| DomainEstimates { variable, values })
                 .collect())
         })
-        .collect()
+        .collect();
+    crate::poverty::release_scratch();
+    out
 }
 
 impl<'a> Context<'a> {
@@ -502,7 +541,7 @@ impl Form {
     }
 
     /// The linearised score of a PSU with totals `s`, given domain totals `t`.
-    fn score(self, t: &[f64], s: &[f64]) -> f64 {
+    pub(crate) fn score(self, t: &[f64], s: &[f64]) -> f64 {
         match self {
             Form::Total(a) => s[a],
             Form::Ratio(a, b) => (s[a] - t[a] / t[b] * s[b]) / t[b],
@@ -523,8 +562,10 @@ pub(crate) fn smooth(
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
     match &ctx.design.kind {
         Kind::Linear(lin) => {
-            let totals = psu_totals(lin, ctx.weights(), &cells, nd, k, row);
-            let domains = LinearDomains::new(lin, &totals);
+            // Values that may be contrasted share the aggregates and form
+            // their scores when needed; summarised values form them at once.
+            let shared = Arc::new(SharedTotals::new(lin, psu_totals(lin, ctx.weights(), &cells, nd, k, row)));
+            let domains = shared.domains();
             for d in 0..nd {
                 let t = domains.total(d);
                 for (f, form) in forms.iter().enumerate() {
@@ -532,7 +573,17 @@ pub(crate) fn smooth(
                         estimate: form.value(&t),
                         n: domains.n(d),
                         pop_size: t[pops[f]],
-                        spread: domains.spread(d, |s| form.score(&t, s)),
+                        spread: if ctx.summarise {
+                            domains.spread(d, |s| form.score(&t, s))
+                        } else {
+                            Spread::Deferred {
+                                totals: Arc::clone(&shared),
+                                domain: d as u32,
+                                form: *form,
+                                t: t.clone().into_boxed_slice(),
+                                scale: 1.0,
+                            }
+                        },
                     });
                     // A value that cannot be summarised keeps its scores, so
                     // that publishing reports the error.

@@ -36,7 +36,7 @@ pub use domain::DomainValue;
 pub use error::{Result, SurveyError};
 pub use estimate::{
     domains_of, estimate, estimate_domain_sets, estimate_domain_sets_within, estimate_domains, estimate_in,
-    DomainEstimates, Row,
+    DomainEstimates, Row, SortedValues,
 };
 pub use grouping::{cells_of, DomainSets, Grouping};
 pub use sample::QuantileRule;

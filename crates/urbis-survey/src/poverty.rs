@@ -5,12 +5,14 @@
 //! The poverty threshold always comes from the whole population, also when
 //! the rate is estimated for a domain.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use urbis_core::MISSING_CODE;
 
 use crate::aggregate::{psu_totals, Cells};
 use crate::design::{Design, Kind};
-use crate::domain::{merge_sorted, DomainValue, LinearDomains, Spread};
+use crate::domain::{DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
 use crate::estimate::Context;
 use crate::quantile::domain_samples;
@@ -20,7 +22,7 @@ use crate::statistic::GiniRule;
 /// A domain's sorted values with the weights of one replicate (or the full sample).
 struct Weighted<'a> {
     x: &'a [f64],
-    w: Vec<f64>,
+    w: std::borrow::Cow<'a, [f64]>,
 }
 
 impl<'a> Weighted<'a> {
@@ -38,7 +40,7 @@ impl<'a> Weighted<'a> {
 
     /// Weighted share of values at or below `t`.
     fn share_below(&self, t: f64) -> f64 {
-        let below: f64 = self.x.iter().zip(&self.w).filter(|(x, _)| **x <= t).map(|(_, w)| w).sum();
+        let below: f64 = self.x.iter().zip(self.w.iter()).filter(|(x, _)| **x <= t).map(|(_, w)| w).sum();
         below / self.total()
     }
 }
@@ -70,12 +72,19 @@ fn full_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
     let Some(populations) = ctx.populations else { return vec![all] };
     // Taking the rows of a stable sort in order keeps each population sorted.
     let mut out = vec![Sorted::default(); populations.len()];
-    for (&r, &v) in all.rows.iter().zip(&all.x) {
+    let carried = all.carries(ctx.weights());
+    for (j, (&r, &v)) in all.rows.iter().zip(&all.x).enumerate() {
         let p = populations.codes[r as usize];
         if p != MISSING_CODE {
             out[p as usize].rows.push(r);
             out[p as usize].x.push(v);
+            if carried {
+                out[p as usize].w.push(all.w[j]);
+            }
         }
+    }
+    if carried {
+        out.iter_mut().for_each(|s| s.carried_from = all.carried_from);
     }
     out
 }
@@ -93,6 +102,57 @@ fn populations_of(ctx: &Context, domains: &[Sorted]) -> Vec<u32> {
             }
         })
         .collect()
+}
+
+thread_local! {
+    /// Row-sized scratch vectors kept by each thread during one estimation
+    /// ([`release_scratch`] frees them): a fresh one for every set of
+    /// domains would be mapped from the kernel page by page each time.
+    static SPARE: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A row-sized vector of NaN, taken from this thread's spare vectors and
+/// given back when dropped.
+struct RowScratch(Vec<f64>);
+
+impl RowScratch {
+    fn nan(n: usize) -> Self {
+        let mut v = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+        v.clear();
+        v.resize(n, f64::NAN);
+        RowScratch(v)
+    }
+}
+
+impl Drop for RowScratch {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < 2 {
+                s.push(v);
+            }
+        });
+    }
+}
+
+impl std::ops::Deref for RowScratch {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RowScratch {
+    fn deref_mut(&mut self) -> &mut [f64] {
+        &mut self.0
+    }
+}
+
+/// Frees the spare scratch vectors of every thread (at the end of an estimation).
+pub(crate) fn release_scratch() {
+    SPARE.with(|s| s.borrow_mut().clear());
+    rayon::broadcast(|_| SPARE.with(|s| s.borrow_mut().clear()));
 }
 
 /// The weight vectors of the design: full sample first, then each replicate.
@@ -151,10 +211,7 @@ fn by_replicate(
 /// Rows with a positive weight and the weight total of a sample, in one pass
 /// (the total summed in the same order, from the same −0, as [`Weighted::total`]).
 fn size(s: &Sorted, w: &[f64]) -> (u64, f64) {
-    s.rows.iter().fold((0, -0.0), |(n, total), &r| {
-        let wi = w[r as usize];
-        (n + u64::from(wi > 0.0), total + wi)
-    })
+    s.weights(w).iter().fold((0, -0.0), |(n, total), &wi| (n + u64::from(wi > 0.0), total + wi))
 }
 
 /// Linearised spreads per domain from row-level influence values
@@ -202,14 +259,11 @@ fn indicator(b: bool) -> f64 {
     f64::from(u8::from(b))
 }
 
-/// `A_d + c_d · B`: a domain part plus a multiple of a whole-population part.
-fn combine(a: Spread, c: f64, b: &Spread) -> Spread {
-    match (a, b) {
-        (Spread::Linear { scores: sa, .. }, Spread::Linear { scores: sb, support, present }) => Spread::Linear {
-            scores: merge_sorted(&sa, sb, |u, v| u + c * v),
-            support: support.clone(),
-            present: present.clone(),
-        },
+/// `A_d + c_d · B`: a domain part plus a multiple of a whole-population part
+/// (shared, not copied).
+fn combine(a: Spread, c: f64, b: &Arc<Spread>) -> Spread {
+    match a {
+        Spread::Linear { scores, .. } => Spread::Combined { own: scores, c, base: Arc::clone(b), scale: 1.0 },
         _ => unreachable!("linear spreads"),
     }
 }
@@ -271,7 +325,7 @@ fn with_population_median(
     };
     let domains = domain_samples(ctx, x);
     let population_of = populations_of(ctx, &domains);
-    let mut own = vec![f64::NAN; n_rows];
+    let mut own = RowScratch::nan(n_rows);
     let (estimates, slopes): (Vec<f64>, Vec<f64>) = domains
         .iter()
         .zip(&population_of)
@@ -308,20 +362,20 @@ fn with_population_median(
 #[derive(Default)]
 pub(crate) struct Shared {
     /// `scale ×` each population's median, and the spread of its influence.
-    population: std::sync::OnceLock<(Vec<f64>, Vec<Spread>)>,
+    population: std::sync::OnceLock<(Vec<f64>, Vec<Arc<Spread>>)>,
 }
 
 /// `scale ×` the median of each whole population and the spreads of their
 /// influence values (the whole populations' samples are freed on return).
-fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Spread>) {
+fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<Spread>>) {
     let n_rows = ctx.design.n_rows();
-    let mut population_influence = vec![f64::NAN; n_rows];
+    let mut population_influence = RowScratch::nan(n_rows);
     let thresholds = scaled_medians(&full_samples(ctx, x), ctx.weights(), scale, &mut population_influence);
     let whole = match ctx.populations {
         None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
         Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
     };
-    (thresholds, whole)
+    (thresholds, whole.into_iter().map(Arc::new).collect())
 }
 
 /// `share ×` the median of each domain with convey's linearisation
@@ -332,7 +386,7 @@ pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainVal
     }
     let domains = domain_samples(ctx, x);
     let w = ctx.weights();
-    let mut influence = vec![f64::NAN; x.len()];
+    let mut influence = RowScratch::nan(x.len());
     let estimates = scaled_medians(&domains, w, share, &mut influence);
     let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
     assemble(ctx, &domains, &estimates, spreads)
@@ -354,11 +408,11 @@ pub(crate) fn median_ratio(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>>
 
 fn gini_value(d: &Weighted, rule: GiniRule) -> f64 {
     let cw = cumulative(&d.w);
-    let total_x: f64 = d.x.iter().zip(&d.w).map(|(x, w)| w * x).sum();
+    let total_x: f64 = d.x.iter().zip(d.w.iter()).map(|(x, w)| w * x).sum();
     let n = d.total();
     let sum: f64 =
         d.x.iter()
-            .zip(&d.w)
+            .zip(d.w.iter())
             .zip(&cw)
             .map(|((x, w), c)| {
                 let own = match rule {
@@ -379,7 +433,7 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         return by_replicate(ctx, &s, false, |d, _| gini_value(d, rule));
     }
     let w = ctx.weights();
-    let mut influence = vec![f64::NAN; x.len()];
+    let mut influence = RowScratch::nan(x.len());
     let mut estimates = Vec::new();
     for sample in &s.domains {
         let d = Weighted::new(sample, w);
@@ -388,13 +442,13 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
             continue;
         }
         let cw = cumulative(&d.w);
-        let wx: Vec<f64> = d.x.iter().zip(&d.w).map(|(x, w)| w * x).collect();
+        let wx: Vec<f64> = d.x.iter().zip(d.w.iter()).map(|(x, w)| w * x).collect();
         let cwx = cumulative(&wx);
         let t2: f64 = wx.iter().sum();
         let t3 = d.total();
         let t1: f64 = cw.iter().zip(&wx).map(|(c, v)| c * v).sum();
         let own: f64 = match rule {
-            GiniRule::Eurostat => wx.iter().zip(&d.w).map(|(v, w)| v * w).sum(),
+            GiniRule::Eurostat => wx.iter().zip(d.w.iter()).map(|(v, w)| v * w).sum(),
             GiniRule::Convey => t2,
         };
         let numerator = 2.0 * t1 - own;
@@ -422,7 +476,7 @@ fn share_below_quantile(d: &Weighted, alpha: f64) -> (f64, Vec<f64>) {
     let (n, h) = bandwidth(d.x, &d.w);
     let f0 = density(d.x, &d.w, q, n, h);
     let f1 = density_weighted_x(d.x, &d.w, q, h);
-    let value = d.x.iter().zip(&d.w).filter(|(x, _)| **x <= q).map(|(x, w)| w * x).sum();
+    let value = d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x <= q).map(|(x, w)| w * x).sum();
     let lin = d.x.iter().map(|&x| x * indicator(x <= q) - f1 * (indicator(x <= q) - alpha) / (n * f0)).collect();
     (value, lin)
 }
@@ -430,8 +484,8 @@ fn share_below_quantile(d: &Weighted, alpha: f64) -> (f64, Vec<f64>) {
 fn qsr_value(d: &Weighted) -> f64 {
     let q20 = convey_quantile(d.x, &d.w, 0.2);
     let q80 = convey_quantile(d.x, &d.w, 0.8);
-    let top: f64 = d.x.iter().zip(&d.w).filter(|(x, _)| **x > q80).map(|(x, w)| w * x).sum();
-    let bottom: f64 = d.x.iter().zip(&d.w).filter(|(x, _)| **x <= q20).map(|(x, w)| w * x).sum();
+    let top: f64 = d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x > q80).map(|(x, w)| w * x).sum();
+    let bottom: f64 = d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x <= q20).map(|(x, w)| w * x).sum();
     top / bottom
 }
 
@@ -442,7 +496,7 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         return Ok(by_replicate(ctx, &s, false, |d, _| qsr_value(d)));
     }
     let w = ctx.weights();
-    let mut influence = vec![f64::NAN; x.len()];
+    let mut influence = RowScratch::nan(x.len());
     let mut estimates = Vec::new();
     for sample in &s.domains {
         let d = Weighted::new(sample, w);
@@ -455,7 +509,7 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         if s20 == 0.0 {
             return Err(SurveyError::Invalid("S20 is zero: the bottom quintile has no income".into()));
         }
-        let total: f64 = d.x.iter().zip(&d.w).map(|(x, w)| w * x).sum();
+        let total: f64 = d.x.iter().zip(d.w.iter()).map(|(x, w)| w * x).sum();
         let ratio = (total - s80) / s20;
         for i in 0..sample.len() {
             influence[sample.rows[i] as usize] = (d.x[i] - lin80[i]) / s20 - ratio * lin20[i] / s20;
@@ -472,7 +526,7 @@ pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
     let share = ctx.options.poverty_share;
     let gap = |d: &Weighted, t: f64| {
         let (poor_x, poor_w): (Vec<f64>, Vec<f64>) =
-            d.x.iter().zip(&d.w).filter(|(x, _)| **x <= t).map(|(x, w)| (*x, *w)).unzip();
+            d.x.iter().zip(d.w.iter()).filter(|(x, _)| **x <= t).map(|(x, w)| (*x, *w)).unzip();
         1.0 - convey_quantile(&poor_x, &poor_w, 0.5) / t
     };
     if ctx.design.is_replicate() {

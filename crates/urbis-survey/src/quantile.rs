@@ -21,12 +21,25 @@ pub(crate) fn domain_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
         for &d in domains.iter().filter(|&&d| d != MISSING_CODE) {
             sizes[d as usize] += 1;
         }
-        let mut out: Vec<Sorted> =
-            sizes.iter().map(|&n| Sorted { rows: Vec::with_capacity(n), x: Vec::with_capacity(n) }).collect();
-        for ((&d, &r), &v) in domains.iter().zip(&sorted.rows).zip(&sorted.x) {
+        // The weights carried by the shared sort are carried on, in the same way.
+        let carried = sorted.carries(ctx.weights());
+        let mut out: Vec<Sorted> = sizes
+            .iter()
+            .map(|&n| Sorted {
+                rows: Vec::with_capacity(n),
+                x: Vec::with_capacity(n),
+                w: Vec::with_capacity(if carried { n } else { 0 }),
+                carried_from: if carried { sorted.carried_from } else { 0 },
+            })
+            .collect();
+        for (j, ((&d, &r), &v)) in domains.iter().zip(&sorted.rows).zip(&sorted.x).enumerate() {
             if d != MISSING_CODE {
-                out[d as usize].rows.push(r);
-                out[d as usize].x.push(v);
+                let s = &mut out[d as usize];
+                s.rows.push(r);
+                s.x.push(v);
+                if carried {
+                    s.w.push(sorted.w[j]);
+                }
             }
         }
         return out;
@@ -44,7 +57,7 @@ pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<D
     let w = ctx.weights();
     let rule = ctx.options.qrule;
     let samples = domain_samples(ctx, x);
-    let weights: Vec<Vec<f64>> = samples.iter().map(|s| s.weights(w)).collect();
+    let weights: Vec<std::borrow::Cow<[f64]>> = samples.iter().map(|s| s.weights(w)).collect();
     let qhat: Vec<f64> = samples.iter().zip(&weights).map(|(s, w)| survey_quantile(&s.x, w, p, rule)).collect();
     let codes = &ctx.domains.codes;
     let below = |i: usize, out: &mut [f64]| {

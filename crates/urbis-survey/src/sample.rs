@@ -7,6 +7,13 @@ use serde::Serialize;
 pub(crate) struct Sorted {
     pub rows: Vec<u32>,
     pub x: Vec<f64>,
+    /// The rows' weights from one weight vector, carried along so that
+    /// samples taken from this one in order need not gather them again
+    /// (empty when not carried).
+    pub w: Vec<f64>,
+    /// Address of the weight vector `w` was taken from (0: none); only
+    /// compared, to know whether `w` holds the weights asked for.
+    pub carried_from: usize,
 }
 
 impl Sorted {
@@ -14,16 +21,31 @@ impl Sorted {
     pub fn new(mut rows: Vec<u32>, values: &[f64]) -> Sorted {
         rows.sort_by(|a, b| values[*a as usize].total_cmp(&values[*b as usize]));
         let x = rows.iter().map(|&r| values[r as usize]).collect();
-        Sorted { rows, x }
+        Sorted { rows, x, w: Vec::new(), carried_from: 0 }
+    }
+
+    /// The same sample carrying the weights `w` of its rows.
+    pub fn carrying(mut self, w: &[f64]) -> Sorted {
+        self.w = self.rows.iter().map(|&r| w[r as usize]).collect();
+        self.carried_from = w.as_ptr() as usize;
+        self
+    }
+
+    /// Whether the sample carries the weights `w`.
+    pub fn carries(&self, w: &[f64]) -> bool {
+        self.carried_from == w.as_ptr() as usize && self.w.len() == self.rows.len()
     }
 
     pub fn len(&self) -> usize {
         self.rows.len()
     }
 
-    /// The weights of the sorted rows.
-    pub fn weights(&self, w: &[f64]) -> Vec<f64> {
-        self.rows.iter().map(|&r| w[r as usize]).collect()
+    /// The weights of the sorted rows (the carried ones when they are `w`'s).
+    pub fn weights(&self, w: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+        if self.carries(w) {
+            return std::borrow::Cow::Borrowed(&self.w);
+        }
+        std::borrow::Cow::Owned(self.rows.iter().map(|&r| w[r as usize]).collect())
     }
 }
 

@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use urbis_core::IndicatorRow;
 
@@ -98,7 +98,7 @@ struct Dataset<'a> {
     size: Vec<usize>,
     role: Role,
     dimension: Ordered<&'static str, Dimension<'a>>,
-    value: Vec<Option<f64>>,
+    value: Dense<'a, f64>,
     #[serde(skip_serializing_if = "Ordered::is_empty")]
     status: Ordered<String, String>,
     extension: Extension<'a>,
@@ -124,15 +124,39 @@ struct Category<'a> {
 
 #[derive(Serialize)]
 struct Extension<'a> {
-    se: Vec<Option<f64>>,
-    ci_low: Vec<Option<f64>>,
-    ci_high: Vec<Option<f64>>,
-    n: Vec<Option<u64>>,
-    conf_status: Vec<Option<&'a str>>,
-    method: Vec<Option<&'a str>>,
-    definition: Vec<Option<&'a str>>,
-    geo_level: Vec<Option<&'a str>>,
-    significant: Vec<Option<bool>>,
+    se: Dense<'a, f64>,
+    ci_low: Dense<'a, f64>,
+    ci_high: Dense<'a, f64>,
+    n: Dense<'a, u64>,
+    conf_status: Dense<'a, &'a str>,
+    method: Dense<'a, &'a str>,
+    definition: Dense<'a, &'a str>,
+    geo_level: Dense<'a, &'a str>,
+    significant: Dense<'a, bool>,
+}
+
+/// A dense array over all cells of the cube, `null` where a cell has no row
+/// or `get` gives nothing: written cell by cell from the rows sorted by
+/// cell, without a vector of all cells in memory.
+struct Dense<'a, T> {
+    cells: usize,
+    /// (cell, row), increasing by cell.
+    filled: &'a [(usize, &'a IndicatorRow)],
+    get: fn(&'a IndicatorRow) -> Option<T>,
+}
+
+impl<'a, T: Serialize> Serialize for Dense<'a, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.cells))?;
+        let mut filled = self.filled.iter().peekable();
+        for cell in 0..self.cells {
+            match filled.next_if(|(c, _)| *c == cell) {
+                Some(&(_, row)) => seq.serialize_element(&(self.get)(row))?,
+                None => seq.serialize_element(&None::<T>)?,
+            }
+        }
+        seq.end()
+    }
 }
 
 fn code(row: &IndicatorRow, dimension: usize) -> &str {
@@ -187,19 +211,8 @@ pub fn render(rows: &[IndicatorRow], meta: &DatasetMeta) -> Result<Vec<u8>> {
         strides[d] = strides[d + 1] * size[d + 1];
     }
 
-    let mut value = vec![None; cells];
-    let mut extension = Extension {
-        se: vec![None; cells],
-        ci_low: vec![None; cells],
-        ci_high: vec![None; cells],
-        n: vec![None; cells],
-        conf_status: vec![None; cells],
-        method: vec![None; cells],
-        definition: vec![None; cells],
-        geo_level: vec![None; cells],
-        significant: vec![None; cells],
-    };
     let mut filled = vec![false; cells];
+    let mut at: Vec<(usize, &IndicatorRow)> = Vec::with_capacity(rows.len());
     let mut status = Vec::new();
     for row in rows {
         let cell: usize = (0..DIMENSIONS.len()).map(|d| positions[d][code(row, d)] * strides[d]).sum();
@@ -208,19 +221,7 @@ pub fn render(rows: &[IndicatorRow], meta: &DatasetMeta) -> Result<Vec<u8>> {
                 (0..DIMENSIONS.len()).map(|d| format!("{}={}", DIMENSIONS[d], code(row, d))).collect();
             return Err(render_error(FORMAT, format!("two rows for the same cell ({})", key.join(", "))));
         }
-        let published = is_published(row);
-        if published {
-            value[cell] = finite(row.estimate);
-            extension.se[cell] = finite(row.se);
-            extension.ci_low[cell] = finite(row.ci_low);
-            extension.ci_high[cell] = finite(row.ci_high);
-        }
-        extension.n[cell] = row.n;
-        extension.conf_status[cell] = non_empty(&row.conf_status);
-        extension.method[cell] = non_empty(&row.method);
-        extension.definition[cell] = non_empty(&row.definition);
-        extension.geo_level[cell] = non_empty(&row.geo_level);
-        extension.significant[cell] = row.significant;
+        at.push((cell, row));
         let flag = row.flag.trim();
         let code =
             if is_confidential(&row.conf_status) && !flag.contains('c') { format!("c{flag}") } else { flag.into() };
@@ -228,6 +229,21 @@ pub fn render(rows: &[IndicatorRow], meta: &DatasetMeta) -> Result<Vec<u8>> {
             status.push((cell, code));
         }
     }
+    drop(filled);
+    at.sort_unstable_by_key(|&(cell, _)| cell);
+    // Unpublished figures have no value, SE or interval (they would reveal them).
+    let value = Dense { cells, filled: &at, get: |row| if is_published(row) { finite(row.estimate) } else { None } };
+    let extension = Extension {
+        se: Dense { cells, filled: &at, get: |row| if is_published(row) { finite(row.se) } else { None } },
+        ci_low: Dense { cells, filled: &at, get: |row| if is_published(row) { finite(row.ci_low) } else { None } },
+        ci_high: Dense { cells, filled: &at, get: |row| if is_published(row) { finite(row.ci_high) } else { None } },
+        n: Dense { cells, filled: &at, get: |row| row.n },
+        conf_status: Dense { cells, filled: &at, get: |row| non_empty(&row.conf_status) },
+        method: Dense { cells, filled: &at, get: |row| non_empty(&row.method) },
+        definition: Dense { cells, filled: &at, get: |row| non_empty(&row.definition) },
+        geo_level: Dense { cells, filled: &at, get: |row| non_empty(&row.geo_level) },
+        significant: Dense { cells, filled: &at, get: |row| row.significant },
+    };
     status.sort_by_key(|&(cell, _)| cell);
 
     let dimension = DIMENSIONS
@@ -255,5 +271,8 @@ pub fn render(rows: &[IndicatorRow], meta: &DatasetMeta) -> Result<Vec<u8>> {
         status: Ordered(status.into_iter().map(|(cell, code)| (cell.to_string(), code)).collect()),
         extension,
     };
-    serde_json::to_vec(&dataset).map_err(|e| render_error(FORMAT, e))
+    // About five bytes per cell in each of the ten dense arrays.
+    let mut out = Vec::with_capacity(cells.saturating_mul(50).saturating_add(rows.len() * 200));
+    serde_json::to_writer(&mut out, &dataset).map_err(|e| render_error(FORMAT, e))?;
+    Ok(out)
 }
