@@ -91,6 +91,7 @@ fn write(path: &Path, project: &str, created_at: &str, rows: &[IndicatorRow], de
             datasets: &datasets,
             areas: &areas,
             rows,
+            facts: &[],
         })
         .unwrap()
 }

@@ -63,6 +63,7 @@ fn input<'a>(
         datasets,
         areas,
         rows,
+        facts: &[],
     }
 }
 
