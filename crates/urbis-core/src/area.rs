@@ -49,3 +49,30 @@ impl AreaFacts {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_named() {
+        let good = AreaFacts {
+            code: "X".into(),
+            level: "city".into(),
+            population: Some(10.0),
+            population_date: None,
+            degurba: Some("DEG2".into()),
+            city_share: Some(0.0),
+        };
+        assert_eq!(good.problem(), None);
+        let bad = |f: fn(&mut AreaFacts)| {
+            let mut x = good.clone();
+            f(&mut x);
+            x.problem().unwrap()
+        };
+        assert!(bad(|x| x.population = Some(-1.0)).contains("population -1"));
+        assert!(bad(|x| x.population = Some(f64::NAN)).contains("population NaN"));
+        assert!(bad(|x| x.degurba = Some("urban".into())).contains("'urban' is not a degree of urbanisation"));
+        assert!(bad(|x| x.city_share = Some(101.0)).contains("between 0 and 100"));
+    }
+}

@@ -128,22 +128,7 @@ fn class(text: &str, column: &str, row: usize) -> Result<Option<&'static str>, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use urbis_core::{Column, TextColumn};
-
-    fn text(values: &[&str]) -> Column {
-        let mut levels: Vec<String> = Vec::new();
-        let codes = values
-            .iter()
-            .map(|v| match levels.iter().position(|l| l == v) {
-                Some(i) => i as u32,
-                None => {
-                    levels.push(v.to_string());
-                    (levels.len() - 1) as u32
-                }
-            })
-            .collect();
-        Column::Text(TextColumn { codes, levels })
-    }
+    use crate::geography::tests::text;
 
     /// Three districts of two cities: city X has a DEG1 district of 300
     /// residents and a DEG2 one of 100; city Y one DEG3 district of 50.

@@ -176,11 +176,11 @@ fn is_nuts(code: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use urbis_core::TextColumn;
 
-    fn text(values: &[&str]) -> Column {
+    pub(crate) fn text(values: &[&str]) -> Column {
         let mut levels: Vec<String> = Vec::new();
         let codes = values
             .iter()
