@@ -80,6 +80,7 @@ pub fn write_run(path: &Path, config_text: &str, run: &Run) -> Result<i64> {
         datasets: &datasets,
         areas: &areas,
         rows: &run.rows,
+        facts: &run.facts,
     };
     let mut store = Store::open(path)?;
     Ok(store.write_run(&input)?)

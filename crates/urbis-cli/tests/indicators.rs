@@ -189,3 +189,63 @@ fn the_poverty_threshold_comes_from_each_year() {
     assert!((rate("2006") - rate("2007")).abs() < 1e-9, "{} vs {}", rate("2006"), rate("2007"));
     assert!((rate("2006") - 13.587028783781).abs() < 1e-9);
 }
+
+/// The example with `geography.population` and a population column in the
+/// hierarchy: 500 000 residents in each region but Vienna (AT13), whose
+/// value is `vienna`.
+fn with_population(vienna: &str) -> tempfile::TempDir {
+    let dir = project(|c| {
+        c.replace(
+            "levels = [\"nuts2\", \"country\"]",
+            "levels = [\"nuts2\", \"country\"]\npopulation = \"population\"\npopulation_date = \"2024-01-01\"",
+        )
+    });
+    let path = dir.path().join("hierarchy.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::new();
+    for (k, line) in text.lines().enumerate() {
+        let value = match k {
+            0 => "population",
+            _ if line.starts_with("AT13,") => vienna,
+            _ => "500000",
+        };
+        out.push_str(&format!("{line},{value}\n"));
+    }
+    std::fs::write(path, out).unwrap();
+    dir
+}
+
+#[test]
+fn bad_populations_in_the_hierarchy_name_file_row_and_column() {
+    let dir = with_population("n/a");
+    fails(dir.path(), "hierarchy.csv: row 3, column 'population': 'n/a' is not a population (a number ≥ 0)");
+    let dir = with_population("-5");
+    fails(dir.path(), "row 3, column 'population': '-5' is not a population");
+    let dir = with_population("");
+    fails(dir.path(), "hierarchy.csv: row 3, column 'population': the population is missing");
+}
+
+#[test]
+fn populations_are_stored_and_add_up_to_the_country() {
+    let dir = with_population("2000000");
+    let db = dir.path().join("store.sqlite");
+    let config = dir.path().join("urbis.toml");
+    let out = dir.path().join("out");
+    let result = urbis(&[
+        "indicators",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--store",
+        db.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(result.status, 0, "{}", result.stderr);
+    let store = urbis_store::Store::open_read_only(&db).unwrap();
+    let country = store.area_facts("country").unwrap();
+    assert_eq!(country.len(), 1);
+    assert_eq!((country[0].code.as_str(), country[0].population), ("AT", Some(8.0 * 500_000.0 + 2_000_000.0)));
+    assert_eq!(country[0].population_date.as_deref(), Some("2024-01-01"));
+    let vienna = store.area_facts("nuts2").unwrap().into_iter().find(|f| f.code == "AT13").unwrap();
+    assert_eq!((vienna.population, vienna.city_share), (Some(2_000_000.0), None));
+}

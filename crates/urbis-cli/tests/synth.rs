@@ -118,6 +118,8 @@ fn sizes_codes_households_and_replicates() {
     let milan = h.iter().find(|r| r["district"] == "ITC4C_D02").expect("ITC4C_D02");
     assert_eq!((&*milan["city"], &*milan["nuts3"], &*milan["nuts2"]), ("ITC4C", "ITC4C", "ITC4"));
     assert_eq!((&*milan["country"], &*milan["degurba"]), ("IT", "DEG1"));
+    let residents = |r: &HashMap<String, String>| r["population"].parse::<f64>().expect("a whole number");
+    assert!(h.iter().all(|r| residents(r) >= 1000.0 && residents(r).fract() == 0.0), "{h:?}");
 
     let data = rows(&out);
     assert_eq!(data.len(), 20011);

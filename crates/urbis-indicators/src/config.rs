@@ -207,6 +207,12 @@ pub struct Geography {
     /// Levels to compute: column names of the hierarchy; the first is the
     /// level of the `geo` codes. Without a hierarchy, one level named here.
     pub levels: Vec<Text>,
+    /// Column of the hierarchy holding each lowest-level area's resident
+    /// population (an official figure), and its reference date.
+    #[serde(default)]
+    pub population: Option<Text>,
+    #[serde(default)]
+    pub population_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -86,6 +86,11 @@ impl Hierarchy {
         Ok((Hierarchy { levels: levels.to_vec(), parents }, warnings))
     }
 
+    /// The codes at every level of a lowest-level area.
+    pub fn codes_of(&self, code: &str) -> Option<&[String]> {
+        self.parents.get(code).map(Vec::as_slice)
+    }
+
     /// The code at level `k` of every row, from the rows' lowest-level codes.
     /// A code missing from the hierarchy is an error naming it and its row.
     pub fn codes_at(&self, geo: &Column, k: usize) -> Result<Column, String> {
@@ -207,7 +212,7 @@ impl Hierarchy {
 }
 
 /// Levels that classify areas rather than contain them (degree of urbanisation).
-fn is_classification(level: &str) -> bool {
+pub(crate) fn is_classification(level: &str) -> bool {
     level.eq_ignore_ascii_case("degurba")
 }
 
@@ -218,11 +223,11 @@ fn is_nuts(code: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use urbis_core::TextColumn;
 
-    fn text(values: &[&str]) -> Column {
+    pub(crate) fn text(values: &[&str]) -> Column {
         let mut levels: Vec<String> = Vec::new();
         let codes = values
             .iter()

@@ -9,6 +9,7 @@
 //! - [`harmonise`]: raw columns and codes to canonical variables, migrant groups;
 //! - [`catalogue`]: the built-in indicators;
 //! - [`geography`]: area levels from a hierarchy table;
+//! - [`area_facts`]: areas' populations and degrees of urbanisation from it;
 //! - [`pipeline`]: the run from configuration to indicator table.
 //!
 //! ```
@@ -17,6 +18,7 @@
 //! assert_eq!(band.variables(), ["age", "age"]);
 //! ```
 
+pub mod area_facts;
 pub mod catalogue;
 pub mod classify;
 pub mod config;

@@ -75,6 +75,8 @@ pub struct Run {
     pub metadata: Metadata,
     /// Every area of the hierarchy with its parent (for the store and the dashboard).
     pub areas: Vec<crate::geography::AreaLink>,
+    /// Population and degree of urbanisation of the areas (`crate::area_facts`).
+    pub facts: Vec<urbis_core::AreaFacts>,
 }
 
 /// Metadata file content: indicators, concepts and sources used.
@@ -152,7 +154,7 @@ pub fn run(
         }
     }
     let mut report = Report::default();
-    let (hierarchy, levels) = load_hierarchy(config, text, base, &mut report)?;
+    let (hierarchy, levels, facts) = load_hierarchy(config, text, base, &mut report)?;
     let models = crate::small_area::load(config, text, base, &hierarchy, &levels, &indicators)?;
     let mut metadata = Metadata {
         project: config.project.name.clone(),
@@ -321,7 +323,7 @@ pub fn run(
         &hierarchy.sums(),
     );
     report.seconds.push(("publication rules".into(), clock.elapsed().as_secs_f64()));
-    Ok(Run { rows, report, review, metadata, areas: hierarchy.links() })
+    Ok(Run { rows, report, review, metadata, areas: hierarchy.links(), facts })
 }
 
 /// An indicator to compute, and where the configuration asked for it.
@@ -429,7 +431,7 @@ fn load_hierarchy(
     text: &crate::config::Source,
     base: &Path,
     report: &mut Report,
-) -> Result<(Hierarchy, Vec<String>)> {
+) -> Result<(Hierarchy, Vec<String>, Vec<urbis_core::AreaFacts>)> {
     let levels: Vec<String> = config.geography.levels.iter().map(|l| l.get_ref().clone()).collect();
     if levels.is_empty() {
         return Err(data_error("geography.levels names no level"));
@@ -438,12 +440,16 @@ fn load_hierarchy(
         if levels.len() > 1 {
             return Err(RunError(text.error(&config.geography.levels[1], "several levels need geography.hierarchy")));
         }
-        return Ok((Hierarchy::flat(&levels[0]), levels));
+        if let Some(p) = &config.geography.population {
+            return Err(RunError(text.error(p, "geography.population names a column of geography.hierarchy")));
+        }
+        return Ok((Hierarchy::flat(&levels[0]), levels, Vec::new()));
     };
+    let population = config.geography.population.as_ref().map(|p| p.get_ref().as_str());
     let path = base.join(file.get_ref());
     let options = ReadOptions {
         columns: Vec::new(),
-        types: levels.iter().map(|l| (l.clone(), ColumnType::Text)).collect(),
+        types: levels.iter().map(String::as_str).chain(population).map(|l| (l.to_string(), ColumnType::Text)).collect(),
         missing: vec![String::new()],
         ..Default::default()
     };
@@ -451,7 +457,10 @@ fn load_hierarchy(
     let (hierarchy, warnings) = Hierarchy::from_table(&table, &levels)
         .map_err(|e| RunError(text.error(file, format!("{}: {e}", path.display()))))?;
     report.hierarchy = warnings;
-    Ok((hierarchy, levels))
+    let sources = crate::area_facts::Sources { population, date: config.geography.population_date.as_deref() };
+    let facts = crate::area_facts::from_table(&table, &hierarchy, &sources)
+        .map_err(|e| RunError(text.error(file, format!("{}: {e}", path.display()))))?;
+    Ok((hierarchy, levels, facts))
 }
 
 /// A source read, harmonised and ready for estimation.

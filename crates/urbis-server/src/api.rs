@@ -104,13 +104,11 @@ async fn area(State(state): State<Shared>, Path(code): Path<String>) -> Result<J
     .await
 }
 
-/// The characteristics and k of a peers query (`vars=a~b`, `k=`).
+/// The characteristics and k of a peers query (`vars=a~b`, `k=`); no
+/// characteristics for the store's default (`Store::default_characteristics`).
 pub fn peers_query(params: &Params) -> Result<(Vec<urbis_store::peers::Characteristic>, usize), AppError> {
-    let mut vars = params.list("vars");
-    if vars.is_empty() {
-        vars = urbis_store::peers::DEFAULT.iter().map(|s| s.to_string()).collect();
-    }
-    let characteristics = vars
+    let characteristics = params
+        .list("vars")
         .iter()
         .map(|v| urbis_store::peers::Characteristic::parse(v))
         .collect::<Result<Vec<_>, _>>()
@@ -287,7 +285,7 @@ pub fn openapi_document() -> Value {
                 "responses": { "200": text("Area"), "404": not_found } } },
             "/areas/{code}/peers": { "get": { "summary": "The k areas of the same level most like this one on standardised structural characteristics, with distances and what drives them",
                 "parameters": [path_param("code", "Area code", "AT13"),
-                               query("vars", "Characteristics joined by ~: foreign_born, non_eu_born, non_eu_of_foreign_born, unemployment or INDICATOR:BREAKDOWN:GROUP (default foreign_born~non_eu_of_foreign_born~unemployment)"),
+                               query("vars", "Characteristics joined by ~: foreign_born, non_eu_born, non_eu_of_foreign_born, unemployment, population, degurba or INDICATOR:BREAKDOWN:GROUP (default foreign_born~non_eu_of_foreign_born~unemployment, with population and degurba where every area of the level has them)"),
                                query("k", "How many peers (1-100, default 5)")],
                 "responses": { "200": text("Peers"), "400": not_found, "404": not_found } } },
             "/groups": { "get": { "summary": "Breakdowns and groups with figures", "responses": { "200": list("Breakdown and group codes") } } },

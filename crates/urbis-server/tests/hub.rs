@@ -94,6 +94,7 @@ fn bundle_with(dir: &std::path::Path, code: Option<&str>, created_at: &str, nat:
             datasets: &[],
             areas: &areas,
             rows: &rows,
+            facts: &[],
         })
         .unwrap();
     let export = store

@@ -274,8 +274,20 @@ async fn the_area_profile_and_the_api_show_peers() {
     assert!(area.body.contains("geo=AT13~AT34") || area.body.contains("geo=AT13%7EAT34"), "a link to compare them");
     let peers: serde_json::Value = serde_json::from_str(&get(&app, "/api/v1/areas/AT13/peers?k=3").await.body).unwrap();
     assert_eq!(peers["peers"][0]["code"], "AT34");
-    // Two areas: each characteristic's z-scores are -1 and 1, so every one adds 4 to the squared distance.
-    assert!((peers["peers"][0]["distance"].as_f64().unwrap() - 12f64.sqrt()).abs() < 1e-12, "{peers}");
+    // Two areas: each characteristic's z-scores are -1 and 1, so every one adds 4 to the squared
+    // distance: three figures, and population and degurba, which both areas have.
+    assert!((peers["peers"][0]["distance"].as_f64().unwrap() - 20f64.sqrt()).abs() < 1e-12, "{peers}");
+    let names: Vec<&str> =
+        peers["scales"].as_array().unwrap().iter().map(|s| s["characteristic"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["foreign_born", "non_eu_of_foreign_born", "unemployment", "population", "degurba"]);
+    let facts: serde_json::Value =
+        serde_json::from_str(&get(&app, "/api/v1/areas/AT13/peers?vars=population~degurba").await.body).unwrap();
+    assert!((facts["peers"][0]["distance"].as_f64().unwrap() - 8f64.sqrt()).abs() < 1e-12, "{facts}");
+    assert_eq!(facts["scales"][0]["characteristic"]["fact"], "population");
+    assert!((facts["scales"][0]["value"].as_f64().unwrap() - 2e6f64.log10()).abs() < 1e-12, "{facts}");
+    assert_eq!(facts["peers"][0]["parts"][1]["value"], 0.0);
+    let page = get(&app, "/area/AT13?vars=population~degurba").await;
+    assert!(page.body.contains("<td class=\"num\">2000000</td>") && page.body.contains("400000"), "{}", page.body);
     let one: serde_json::Value =
         serde_json::from_str(&get(&app, "/api/v1/areas/AT13/peers?vars=emp_rate:c_birth:FOR").await.body).unwrap();
     assert_eq!(one["scales"][0]["value"], 61.0);
@@ -328,6 +340,7 @@ async fn imported_figures_under_another_definition_are_flagged_d_everywhere() {
             datasets: &[],
             areas: &areas,
             rows: &rows,
+            facts: &[],
         })
         .unwrap();
     let export = store

@@ -96,6 +96,11 @@ pub struct Metadata {
     #[serde(default)]
     pub levels: Vec<String>,
     pub areas: Vec<AreaInfo>,
+    /// Population and degree of urbanisation of the areas (added to format
+    /// version 1 as an optional member: older readers ignore it, bundles
+    /// without it have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub area_facts: Vec<urbis_core::AreaFacts>,
     /// The estimation methods of the figures (`direct`, `pooled`, `fh`, `register`).
     pub methods: Vec<String>,
     /// What the observation flags and confidentiality statuses mean.
@@ -233,6 +238,7 @@ impl Store {
             sources: self.runs()?.into_iter().find(|r| r.id == *run_id).map(|r| r.datasets).unwrap_or_default(),
             levels: serde_json::from_value(run_metadata["levels"].clone()).unwrap_or_default(),
             areas: self.areas()?.into_iter().filter(|a| geos.contains(a.code.as_str())).collect(),
+            area_facts: self.run_area_facts(*run_id)?.into_iter().filter(|f| geos.contains(f.code.as_str())).collect(),
             methods: rows.iter().map(|r| r.method.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
             flags: [
                 ("u", "low reliability: published, from few respondents or with a wide interval"),
@@ -457,6 +463,7 @@ fn import(tx: &Transaction, bundle: &Bundle, imported_at: &str) -> std::result::
         datasets: &bundle.metadata.sources,
         areas: &bundle.metadata.areas,
         rows: &bundle.rows,
+        facts: &bundle.metadata.area_facts,
     };
     let run_id = insert_run(tx, &run)?;
     tx.execute(
@@ -567,6 +574,9 @@ fn check(name: &str, fetch: impl Fn(&str) -> std::result::Result<Vec<u8>, String
     let metadata_json =
         String::from_utf8(contents[METADATA].clone()).map_err(|_| refuse(format!("{METADATA} is not valid UTF-8")))?;
     let metadata: Metadata = serde_json::from_str(&metadata_json).map_err(|e| refuse(format!("{METADATA}: {e}")))?;
+    if let Some(problem) = metadata.area_facts.iter().find_map(|f| f.problem()) {
+        return Err(refuse(format!("{METADATA}, area_facts: {problem}")));
+    }
     let rows = tables::sdmx::parse_named(table, &format!("{name}/{TABLE}")).map_err(|e| refuse(e.to_string()))?;
     if rows.len() as u64 != manifest.figures {
         return Err(refuse(format!("{TABLE} has {} figures where {MANIFEST} says {}", rows.len(), manifest.figures)));

@@ -14,6 +14,8 @@
 //! - [`catalogue`]: integration initiatives, networks, instruments and data
 //!   sources, with full-text search (FTS5);
 //! - [`archive`]: a bundle as one tar file, for uploads and `--archive`;
+//! - [`facts`]: areas' populations and degrees of urbanisation, kept with
+//!   the run that gave them;
 //! - [`peers`]: the areas most like an area on standardised structural
 //!   characteristics, with the distance and what drives it;
 //! - [`tokens`]: the per-city API tokens of a hub, stored as SHA-256 hashes.
@@ -24,6 +26,7 @@
 pub mod archive;
 pub mod bundle;
 pub mod catalogue;
+pub mod facts;
 pub mod peers;
 pub mod read;
 pub mod schema;

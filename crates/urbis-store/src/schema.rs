@@ -151,6 +151,21 @@ const MIGRATIONS: &[&str] = &[
         revoked_at  TEXT
     );
     "#,
+    // 5: facts of the areas that are not survey figures (population,
+    // degree of urbanisation), kept with the run whose hierarchy gave them,
+    // as imported bundles keep theirs (docs/dashboard.md, peers).
+    r#"
+    CREATE TABLE area_facts (
+        run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        code            TEXT NOT NULL,
+        level           TEXT NOT NULL,
+        population      REAL,
+        population_date TEXT,
+        degurba         TEXT,
+        city_share      REAL,
+        PRIMARY KEY (run_id, level, code)
+    );
+    "#,
 ];
 
 /// The schema version this build writes and reads.

@@ -2,7 +2,7 @@
 //! the store, or none of it.
 
 use rusqlite::{params, Transaction};
-use urbis_core::IndicatorRow;
+use urbis_core::{AreaFacts, IndicatorRow};
 
 use crate::read::{AreaInfo, DatasetInfo, IndicatorInfo};
 use crate::{nullable, Result, Store};
@@ -29,6 +29,8 @@ pub struct RunInput<'a> {
     pub areas: &'a [AreaInfo],
     /// The published table, after the publication rules.
     pub rows: &'a [IndicatorRow],
+    /// Population and degree of urbanisation of the run's areas, if known.
+    pub facts: &'a [AreaFacts],
 }
 
 /// A segregation result to store: indices by scale and the grid counts behind them.
@@ -151,6 +153,7 @@ pub(crate) fn insert_run(tx: &Transaction, run: &RunInput) -> rusqlite::Result<i
             r.significant
         ])?;
     }
+    crate::facts::insert(tx, id, run.facts)?;
     Ok(id)
 }
 

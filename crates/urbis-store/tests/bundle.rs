@@ -75,6 +75,9 @@ fn write(path: &Path, project: &str, created_at: &str, rows: &[IndicatorRow], de
             parent: None,
         })
         .collect();
+    let mut facts: Vec<urbis_core::AreaFacts> = areas.iter().map(|a| city_facts(&a.code)).collect();
+    facts.dedup();
+    facts.push(city_facts("NOT_IN_THE_TABLE"));
     let metadata = format!(
         r#"{{"project":"{project}","confidence_level":0.95,"reporting_country":"AT","levels":["city"],"definitions":{{"{definition}":"Country of birth ({definition})"}}}}"#
     );
@@ -91,8 +94,21 @@ fn write(path: &Path, project: &str, created_at: &str, rows: &[IndicatorRow], de
             datasets: &datasets,
             areas: &areas,
             rows,
+            facts: &facts,
         })
         .unwrap()
+}
+
+/// A city of 1 234 567 residents, all in cities (DEG1), on 1 January 2024.
+fn city_facts(code: &str) -> urbis_core::AreaFacts {
+    urbis_core::AreaFacts {
+        code: code.into(),
+        level: "city".into(),
+        population: Some(1_234_567.0),
+        population_date: Some("2024-01-01".into()),
+        degurba: Some("DEG1".into()),
+        city_share: Some(100.0),
+    }
 }
 
 fn export(db: &Path, out: &Path, created_at: &str) {
@@ -176,6 +192,13 @@ fn round_trip_gives_identical_published_figures_and_metadata() {
     assert_eq!(metadata["publication"]["config"], "[publication]\nmin_respondents = 25\n");
     assert_eq!(metadata["publication"]["review_counts"]["primary"], 1);
     assert_eq!(store.area("AT130").unwrap().unwrap().name.as_deref(), Some("City AT130"));
+    // Area facts travel in metadata.json, for the areas of the figures only.
+    let source_facts = Store::open_read_only(&s.source).unwrap().area_facts("city").unwrap();
+    assert!(source_facts.iter().any(|f| f.code == "NOT_IN_THE_TABLE"));
+    let expected: Vec<_> = source_facts.into_iter().filter(|f| f.code != "NOT_IN_THE_TABLE").collect();
+    assert!(!expected.is_empty());
+    assert_eq!(store.area_facts("city").unwrap(), expected);
+    assert_eq!(checked.metadata.area_facts, expected);
 }
 
 #[test]

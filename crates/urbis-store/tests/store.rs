@@ -63,6 +63,7 @@ fn input<'a>(
         datasets,
         areas,
         rows,
+        facts: &[],
     }
 }
 
@@ -214,4 +215,39 @@ fn opening_again_does_not_migrate_twice() {
     drop(Store::open(&path).unwrap());
     let store = Store::open(&path).unwrap();
     assert_eq!(store.runs().unwrap().len(), 0);
+}
+
+fn facts(code: &str, population: Option<f64>, city_share: Option<f64>) -> urbis_core::AreaFacts {
+    urbis_core::AreaFacts {
+        code: code.into(),
+        level: "nuts2".into(),
+        population,
+        population_date: population.map(|_| "2024-01-01".to_string()),
+        degurba: city_share.map(|s| if s == 100.0 { "DEG1" } else { "DEG3" }.to_string()),
+        city_share,
+    }
+}
+
+#[test]
+fn area_facts_round_trip_and_follow_the_current_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let ind = [indicator()];
+    let figures = vec![row("AT13", "NAT", 70.0, Some(500), "F")];
+    let old = [facts("AT13", Some(1_900_000.0), Some(100.0))];
+    let new = [facts("AT13", Some(2_000_000.0), Some(100.0)), facts("AT34", None, None)];
+    let munich = [facts("DE21", Some(4_700_000.0), Some(0.0))];
+    for (project, f) in [("vienna", &old[..]), ("vienna", &new[..]), ("munich", &munich[..])] {
+        let mut run = input(project, &figures, &ind, &[], &[]);
+        run.facts = f;
+        store.write_run(&run).unwrap();
+    }
+    let shown = store.area_facts("nuts2").unwrap();
+    assert_eq!(shown, vec![new[0].clone(), new[1].clone(), munich[0].clone()]);
+    assert_eq!(store.run_area_facts(1).unwrap(), old.to_vec());
+    assert!(store.area_facts("country").unwrap().is_empty());
+    drop(store);
+    let read_only = Store::open_read_only(&path).unwrap();
+    assert_eq!(read_only.area_facts("nuts2").unwrap().len(), 3);
 }

@@ -306,14 +306,23 @@ impl Generator {
         self.model.areas.iter().flat_map(|a| a.districts.iter().map(|d| d.code.clone())).collect()
     }
 
-    /// The geographic hierarchy as CSV: `district,city,nuts3,nuts2,country,degurba`
-    /// (`country` is the NUTS country code, e.g. `EL` for Greece; every area is a city, DEG1).
+    /// The geographic hierarchy as CSV: `district,city,nuts3,nuts2,country,degurba,population`
+    /// (`country` is the NUTS country code, e.g. `EL` for Greece; every area is a city, DEG1;
+    /// `population` is the district's modelled population in the first year, rounded: synthetic).
     pub fn hierarchy_csv(&self) -> String {
-        let mut s = String::from("district,city,nuts3,nuts2,country,degurba\n");
-        for a in &self.model.areas {
-            for d in &a.districts {
-                s.push_str(&format!("{},{},{},{},{},DEG1\n", d.code, a.code, a.code, &a.code[..4], &a.code[..2]));
-            }
+        let mut s = String::from("district,city,nuts3,nuts2,country,degurba,population\n");
+        let first = self.strata.first().map(|s| s.year);
+        for st in self.strata.iter().filter(|st| Some(st.year) == first) {
+            let (a, d) = (&self.model.areas[st.area], &self.model.areas[st.area].districts[st.district]);
+            s.push_str(&format!(
+                "{},{},{},{},{},DEG1,{:.0}\n",
+                d.code,
+                a.code,
+                a.code,
+                &a.code[..4],
+                &a.code[..2],
+                st.population.round()
+            ));
         }
         s
     }

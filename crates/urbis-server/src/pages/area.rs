@@ -189,13 +189,13 @@ fn peers_section(
                         tbody {
                             tr {
                                 th scope="row" { (label) " (this area)" } td.num { "0" } td {}
-                                @for s in &p.scales { td.num { (format!("{:.1}", s.value)) } }
+                                @for s in &p.scales { td.num { (s.characteristic.display(s.value)) } }
                             }
                             @for peer in &p.peers { tr {
                                 th scope="row" { a href={"/area/" (peer.code)} { (name(names, &peer.code)) } }
                                 td.num { (format!("{:.2}", peer.distance)) }
                                 td { @if let Some(d) = peer.driver() { (d.name.replace('_', " ")) " (" (format!("{:.0}", d.share * 100.0)) "%)" } }
-                                @for part in &peer.parts { td.num { (format!("{:.1}", part.value)) } }
+                                @for (s, part) in p.scales.iter().zip(&peer.parts) { td.num { (s.characteristic.display(part.value)) } }
                             } }
                         }
                     } }

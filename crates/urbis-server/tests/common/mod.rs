@@ -114,6 +114,7 @@ pub fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
             datasets: &datasets,
             areas: &areas,
             rows: &rows,
+            facts: &[facts("AT13", 2_000_000.0, 100.0), facts("AT34", 400_000.0, 0.0)],
         })
         .unwrap();
     let entries = urbis_store::catalogue::parse_csv(
@@ -159,4 +160,16 @@ pub fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
         })
         .unwrap();
     (dir, path)
+}
+
+/// A nuts2 area's population and share living in cities.
+fn facts(code: &str, population: f64, city_share: f64) -> urbis_core::AreaFacts {
+    urbis_core::AreaFacts {
+        code: code.into(),
+        level: "nuts2".into(),
+        population: Some(population),
+        population_date: Some("2024-01-01".into()),
+        degurba: None,
+        city_share: Some(city_share),
+    }
 }
