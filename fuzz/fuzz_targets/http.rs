@@ -75,6 +75,7 @@ fn app() -> &'static App {
                 datasets: &[],
                 areas: &areas,
                 rows: &rows,
+                facts: &[],
             })
             .expect("run");
         let (_, token) = store.create_token("AT13", "fuzz", "2026-01-01T00:00:00Z").expect("token");
