@@ -1045,6 +1045,21 @@ impl IndicatorSets {
     }
 }
 
+/// The region of every cell: its year and area at every level (a PSU lies
+/// in one lowest-level area and one year, so in one region; the estimator
+/// checks it and keeps (PSU, domain) totals when a PSU spans regions).
+fn regions(p: &Prepared) -> Vec<u32> {
+    let geo = 1 + p.levels.len();
+    let mut code: HashMap<&[u32], u32> = HashMap::new();
+    p.cell_keys
+        .iter()
+        .map(|key| {
+            let next = code.len() as u32;
+            *code.entry(&key[..geo]).or_insert(next)
+        })
+        .collect()
+}
+
 /// Domains (year × area × group) of one set, as the domain of every cell;
 /// cells outside the population (`used` false) or without a group belong to none.
 struct Domains {
@@ -1197,7 +1212,8 @@ fn compute_indicator(
             }
         }
     }
-    let view = sets.view(&cells, p.cell_keys.len());
+    let regions = regions(p);
+    let view = sets.view(&cells, p.cell_keys.len()).with_regions(&regions);
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
     // Quantile-based statistics of the same variable share one sort.
     let sorted = match (def.kind, work.column("value")) {

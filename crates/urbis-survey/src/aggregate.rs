@@ -63,6 +63,9 @@ pub(crate) struct Cells<'a> {
     /// Per set: the domain of each cell (`MISSING_CODE`: none) and the index
     /// of the set's first domain among all domains of the pass.
     pub sets: Vec<(&'a [u32], u32)>,
+    /// The region of each cell (with fine cells): a partition in which every
+    /// PSU is expected to lie within one region (see `moments`).
+    pub regions: Option<&'a [u32]>,
 }
 
 impl Cells<'_> {

@@ -8,6 +8,7 @@ use crate::aggregate::PsuTotals;
 use crate::design::{Design, Kind, Linear};
 use crate::error::Result;
 use crate::estimate::Form;
+use crate::moments::{MomentTable, Terms};
 use crate::variance::{linear_variance, replicate_variance};
 
 /// How the uncertainty of one domain estimate is known.
@@ -32,6 +33,10 @@ pub(crate) enum Spread {
     /// (shared by all values of the pass) only when needed, instead of each
     /// value holding its scores.
     Deferred { totals: std::sync::Arc<SharedTotals>, domain: u32, form: Form, t: Box<[f64]>, scale: f64 },
+    /// A linear function of the PSU totals of the pass's domains, whose
+    /// variance comes from the pass's per-stratum moments (`moments.rs`);
+    /// differences and ratios of such values are again such values.
+    Moments { table: std::sync::Arc<MomentTable>, terms: Terms },
 }
 
 /// The linearisation aggregates of one pass, shared by the values computed
@@ -122,6 +127,7 @@ impl DomainValue {
             Spread::Linear { scores, .. } => scores.iter_mut().for_each(|(_, v)| *v *= c),
             Spread::Replicate { thetas, .. } => thetas.iter_mut().for_each(|t| *t *= c),
             Spread::Combined { scale, .. } | Spread::Deferred { scale, .. } if *scale == 1.0 => *scale = c,
+            Spread::Moments { terms, .. } => terms.iter_mut().for_each(|(_, a)| a.iter_mut().for_each(|x| *x *= c)),
             Spread::Interval { .. } | Spread::Combined { .. } | Spread::Deferred { .. } => return self.scaled(c),
         }
         self.estimate *= c;
@@ -143,6 +149,9 @@ impl DomainValue {
             Spread::Interval { se, low, high, df } => {
                 let (low, high) = if c >= 0.0 { (low * c, high * c) } else { (high * c, low * c) };
                 Spread::Interval { se: se * c.abs(), low, high, df: *df }
+            }
+            Spread::Moments { table, terms } => {
+                Spread::Moments { table: std::sync::Arc::clone(table), terms: combine_terms(terms, c, &[], 0.0) }
             }
             Spread::Combined { .. } | Spread::Deferred { .. } => unreachable!("merged above"),
         };
@@ -166,6 +175,14 @@ impl DomainValue {
             (Spread::Replicate { thetas: a, df }, Spread::Replicate { thetas: b, df: db }) => {
                 Spread::Replicate { thetas: a.iter().zip(b).map(|(x, y)| x / y).collect(), df: df.min(*db) }
             }
+            (Spread::Moments { table, terms: a }, Spread::Moments { table: tb, terms: b })
+                if std::sync::Arc::ptr_eq(table, tb) =>
+            {
+                Spread::Moments {
+                    table: std::sync::Arc::clone(table),
+                    terms: combine_terms(a, 1.0 / other.estimate, b, -r / other.estimate),
+                }
+            }
             _ => return None,
         };
         Some(DomainValue { estimate: r, n: self.n, pop_size: self.pop_size, spread })
@@ -180,6 +197,10 @@ impl DomainValue {
             }
             (Spread::Replicate { thetas, df }, Kind::Replicate(r)) => {
                 (replicate_variance(r, self.estimate, thetas).sqrt(), *df)
+            }
+            (Spread::Moments { table, terms }, Kind::Linear(l)) => {
+                let (variance, df) = table.variance(l, terms)?;
+                (variance.sqrt(), df)
             }
             (Spread::Interval { se, low, high, df }, _) => {
                 let mut e = Estimate::symmetric(self.estimate, *se, level, *df, self.n, self.pop_size);
@@ -221,6 +242,11 @@ impl DomainValue {
             (Spread::Replicate { thetas: a, df }, Spread::Replicate { thetas: b, df: db }) => {
                 Spread::Replicate { thetas: a.iter().zip(b).map(|(x, y)| x - y).collect(), df: df.min(*db) }
             }
+            (Spread::Moments { table, terms: a }, Spread::Moments { table: tb, terms: b })
+                if std::sync::Arc::ptr_eq(table, tb) =>
+            {
+                Spread::Moments { table: std::sync::Arc::clone(table), terms: combine_terms(a, 1.0, b, -1.0) }
+            }
             _ => return None,
         };
         Some(DomainValue {
@@ -230,6 +256,16 @@ impl DomainValue {
             spread,
         })
     }
+}
+
+/// `x · a + y · b` of two linear functions of domains' PSU totals.
+fn combine_terms(a: &[(u32, Box<[f64]>)], x: f64, b: &[(u32, Box<[f64]>)], y: f64) -> Terms {
+    let part = |terms: &[(u32, Box<[f64]>)], c: f64| {
+        terms.iter().map(move |(d, coef)| (*d, coef.iter().map(|v| v * c).collect::<Box<[f64]>>())).collect::<Vec<_>>()
+    };
+    let mut out = part(a, x);
+    out.extend(part(b, y));
+    out
 }
 
 /// Design degrees of freedom of a linearised statistic: PSUs with

@@ -69,7 +69,10 @@ impl Context<'_> {
     pub fn cells(&self) -> (Cells<'_>, usize) {
         match self.sets {
             Some(sets) => sets.cells(),
-            None => (Cells { fine: None, sets: vec![(self.domains.codes.as_slice(), 0)] }, self.domains.len()),
+            None => (
+                Cells { fine: None, sets: vec![(self.domains.codes.as_slice(), 0)], regions: None },
+                self.domains.len(),
+            ),
         }
     }
 
@@ -540,6 +543,20 @@ impl Form {
         }
     }
 
+    /// The coefficients `a` of the linearised score `a · s` of a PSU with
+    /// totals `s`, given domain totals `t` (the function [`Form::score`] computes).
+    pub(crate) fn coefficients(self, t: &[f64]) -> Box<[f64]> {
+        let mut a = vec![0.0; t.len()];
+        match self {
+            Form::Total(i) => a[i] = 1.0,
+            Form::Ratio(i, j) => {
+                a[i] = 1.0 / t[j];
+                a[j] -= t[i] / t[j] / t[j];
+            }
+        }
+        a.into_boxed_slice()
+    }
+
     /// The linearised score of a PSU with totals `s`, given domain totals `t`.
     pub(crate) fn score(self, t: &[f64], s: &[f64]) -> f64 {
         match self {
@@ -561,39 +578,31 @@ pub(crate) fn smooth(
     let (cells, nd) = ctx.cells();
     let mut out = vec![Vec::with_capacity(nd); forms.len()];
     match &ctx.design.kind {
-        Kind::Linear(lin) => {
-            // Values that may be contrasted share the aggregates and form
-            // their scores when needed; summarised values form them at once.
-            let shared = Arc::new(SharedTotals::new(lin, psu_totals(lin, ctx.weights(), &cells, nd, k, row)));
-            let domains = shared.domains();
-            for d in 0..nd {
-                let t = domains.total(d);
-                for (f, form) in forms.iter().enumerate() {
-                    let value = (!domains.is_empty(d)).then(|| DomainValue {
-                        estimate: form.value(&t),
-                        n: domains.n(d),
-                        pop_size: t[pops[f]],
-                        spread: if ctx.summarise {
-                            domains.spread(d, |s| form.score(&t, s))
-                        } else {
-                            Spread::Deferred {
-                                totals: Arc::clone(&shared),
-                                domain: d as u32,
-                                form: *form,
-                                t: t.clone().into_boxed_slice(),
-                                scale: 1.0,
-                            }
-                        },
-                    });
-                    // A value that cannot be summarised keeps its scores, so
-                    // that publishing reports the error.
-                    out[f].push(match value {
-                        Some(v) if ctx.summarise => Some(v.summarised(ctx.design, ctx.options.level)),
-                        other => other,
-                    });
+        Kind::Linear(lin) if cells.regions.is_some() => {
+            let ratios: Vec<(usize, usize)> =
+                forms.iter().filter_map(|f| if let Form::Ratio(a, b) = *f { Some((a, b)) } else { None }).collect();
+            if let Some((table, sums)) = crate::moments::moments(lin, ctx.weights(), &cells, nd, k, &ratios, row) {
+                let table = Arc::new(table);
+                for d in 0..nd {
+                    let t = &sums.totals[d * k..(d + 1) * k];
+                    for (f, form) in forms.iter().enumerate() {
+                        let value = (sums.rows[d] > 0).then(|| DomainValue {
+                            estimate: form.value(t),
+                            n: sums.positive[d],
+                            pop_size: t[pops[f]],
+                            spread: Spread::Moments {
+                                table: Arc::clone(&table),
+                                terms: vec![(d as u32, form.coefficients(t))],
+                            },
+                        });
+                        out[f].push(kept(ctx, value));
+                    }
                 }
+                return out;
             }
+            linear_values(ctx, lin, &cells, nd, k, row, forms, pops, &mut out);
         }
+        Kind::Linear(lin) => linear_values(ctx, lin, &cells, nd, k, row, forms, pops, &mut out),
         Kind::Replicate(rep) => {
             let totals = replicate_totals(rep, ctx.weights(), &cells, nd, k, row);
             let (dfs, _) = ctx.replicate_df.as_ref().expect("replicate design has df");
@@ -613,6 +622,57 @@ pub(crate) fn smooth(
         }
     }
     out
+}
+
+/// A value as the context keeps it: summarised at once when no contrast
+/// will be asked for. A value that cannot be summarised keeps its scores,
+/// so that publishing reports the error.
+fn kept(ctx: &Context, value: Option<DomainValue>) -> Option<DomainValue> {
+    match value {
+        Some(v) if ctx.summarise => Some(v.summarised(ctx.design, ctx.options.level)),
+        other => other,
+    }
+}
+
+/// Smooth values of a linearisation design from (PSU, domain) totals.
+#[allow(clippy::too_many_arguments)]
+fn linear_values(
+    ctx: &Context,
+    lin: &crate::design::Linear,
+    cells: &Cells,
+    nd: usize,
+    k: usize,
+    row: &impl RowFn,
+    forms: &[Form],
+    pops: &[usize],
+    out: &mut [Vec<Option<DomainValue>>],
+) {
+    // Values that may be contrasted share the aggregates and form
+    // their scores when needed; summarised values form them at once.
+    let shared = Arc::new(SharedTotals::new(lin, psu_totals(lin, ctx.weights(), cells, nd, k, row)));
+    let domains = shared.domains();
+    for d in 0..nd {
+        let t = domains.total(d);
+        for (f, form) in forms.iter().enumerate() {
+            let value = (!domains.is_empty(d)).then(|| DomainValue {
+                estimate: form.value(&t),
+                n: domains.n(d),
+                pop_size: t[pops[f]],
+                spread: if ctx.summarise {
+                    domains.spread(d, |s| form.score(&t, s))
+                } else {
+                    Spread::Deferred {
+                        totals: Arc::clone(&shared),
+                        domain: d as u32,
+                        form: *form,
+                        t: t.clone().into_boxed_slice(),
+                        scale: 1.0,
+                    }
+                },
+            });
+            out[f].push(kept(ctx, value));
+        }
+    }
 }
 
 fn domain_labels(ctx: &Context, d: usize) -> Vec<String> {

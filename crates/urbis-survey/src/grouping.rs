@@ -162,7 +162,7 @@ pub struct DomainSets<'a> {
 #[derive(Debug, Clone)]
 enum Layout<'a> {
     Rows(&'a [Grouping]),
-    Cells { cells: &'a [u32], n_cells: usize, sets: Vec<(&'a [u32], usize)> },
+    Cells { cells: &'a [u32], n_cells: usize, sets: Vec<(&'a [u32], usize)>, regions: Option<&'a [u32]> },
 }
 
 impl<'a> DomainSets<'a> {
@@ -174,7 +174,24 @@ impl<'a> DomainSets<'a> {
     /// Sets over cells: `cells` gives the cell of every row (`MISSING_CODE`
     /// for rows in no domain of any set); sets are added with [`Self::push`].
     pub fn over_cells(cells: &'a [u32], n_cells: usize) -> Self {
-        DomainSets { layout: Layout::Cells { cells, n_cells, sets: Vec::new() } }
+        DomainSets { layout: Layout::Cells { cells, n_cells, sets: Vec::new(), regions: None } }
+    }
+
+    /// Gives the region of every cell: a partition of the cells such that
+    /// the rows of each PSU lie in one region (in a survey, a PSU lies in one
+    /// lowest-level area and one year). Smooth statistics then keep
+    /// per-stratum moments per region instead of (PSU, domain) totals; when
+    /// a PSU turns out to span regions, the pass keeps the totals. Only for
+    /// sets over cells.
+    pub fn with_regions(mut self, region_of_cell: &'a [u32]) -> Self {
+        match &mut self.layout {
+            Layout::Cells { n_cells, regions, .. } => {
+                assert_eq!(region_of_cell.len(), *n_cells, "one region per cell");
+                *regions = Some(region_of_cell);
+            }
+            Layout::Rows(_) => panic!("sets given by rows take no cells"),
+        }
+        self
     }
 
     /// Adds a set of `n_domains` domains given by the domain of every cell
@@ -260,10 +277,13 @@ impl<'a> DomainSets<'a> {
             Layout::Rows(g) => crate::aggregate::Cells {
                 fine: None,
                 sets: with_offsets(g.iter().map(|g| (g.codes.as_slice(), g.len())).collect()),
+                regions: None,
             },
-            Layout::Cells { cells, n_cells, sets } => {
-                crate::aggregate::Cells { fine: Some((cells, *n_cells)), sets: with_offsets(sets.clone()) }
-            }
+            Layout::Cells { cells, n_cells, sets, regions } => crate::aggregate::Cells {
+                fine: Some((cells, *n_cells)),
+                sets: with_offsets(sets.clone()),
+                regions: *regions,
+            },
         };
         (cells, offset as usize)
     }

@@ -25,6 +25,7 @@ mod domain;
 mod error;
 mod estimate;
 mod grouping;
+mod moments;
 mod poverty;
 mod quantile;
 mod sample;

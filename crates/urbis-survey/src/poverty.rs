@@ -222,7 +222,8 @@ fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) ->
         out[0] = influence[i];
         !influence[i].is_nan()
     };
-    let totals = psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)] }, nd, 1, &row);
+    let totals =
+        psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)], regions: None }, nd, 1, &row);
     let domains = LinearDomains::new(lin, &totals);
     (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
 }

@@ -12,23 +12,47 @@ const CERTAINTY: f64 = 1e-7;
 /// `(psu, Σ w·z)`, sorted by PSU; PSUs not listed have score 0.
 /// `present` lists the strata holding rows of the domain (for `average`).
 pub(crate) fn linear_variance(design: &Linear, scores: &[(u32, f64)], present: &[bool]) -> Result<f64> {
-    let mut total = 0.0;
-    let mut n_present = 0usize;
-    let mut n_ok = 0usize;
     let mut at = 0usize;
-    for (h, &is_present) in present.iter().enumerate() {
-        let first = design.first_psu[h];
-        let n_h = design.n_psu[h] as usize;
-        let end = first + n_h as u32;
+    let strata = present.iter().enumerate().filter_map(|(h, &is_present)| {
+        let end = design.first_psu[h] + design.n_psu[h];
         let start = at;
         while at < scores.len() && scores[at].0 < end {
             at += 1;
         }
         let z = &scores[start..at];
-        debug_assert!(z.iter().all(|(p, _)| *p >= first));
+        debug_assert!(z.iter().all(|(p, _)| *p >= design.first_psu[h]));
         if !is_present {
-            continue;
+            return None;
         }
+        let n_h = design.n_psu[h] as usize;
+        let mean = z.iter().map(|(_, v)| v).sum::<f64>() / n_h as f64;
+        let centred = z.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>() + (n_h - z.len()) as f64 * mean * mean;
+        // Centred at zero for a lonely PSU under `adjust`.
+        let raw = if n_h == 1 { z.iter().map(|(_, v)| v * v).sum::<f64>() } else { 0.0 };
+        Some(StratumScores { stratum: h, centred, raw })
+    });
+    strata_variance(design, strata)
+}
+
+/// One stratum holding rows of a domain: the sum of squares of its PSUs'
+/// scores about their mean over all `n_h` PSUs of the stratum (those
+/// without rows score 0), and about zero (used for a lonely PSU).
+pub(crate) struct StratumScores {
+    pub stratum: usize,
+    pub centred: f64,
+    pub raw: f64,
+}
+
+/// The stratified between-PSU variance from the strata holding rows of a
+/// domain, in stratum order: `Σ_h (1 − f_h) n_h/(n_h − 1) · centred_h`,
+/// with R survey's treatment of certainty strata and lonely PSUs.
+pub(crate) fn strata_variance(design: &Linear, present: impl Iterator<Item = StratumScores>) -> Result<f64> {
+    let mut total = 0.0;
+    let mut n_present = 0usize;
+    let mut n_ok = 0usize;
+    for s in present {
+        let h = s.stratum;
+        let n_h = design.n_psu[h] as usize;
         n_present += 1;
         let f = 1.0 - design.fraction[h];
         if f < CERTAINTY {
@@ -36,9 +60,7 @@ pub(crate) fn linear_variance(design: &Linear, scores: &[(u32, f64)], present: &
             continue;
         }
         if n_h > 1 {
-            let mean = z.iter().map(|(_, v)| v).sum::<f64>() / n_h as f64;
-            let ss = z.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>() + (n_h - z.len()) as f64 * mean * mean;
-            total += f * n_h as f64 / (n_h as f64 - 1.0) * ss;
+            total += f * n_h as f64 / (n_h as f64 - 1.0) * s.centred;
             n_ok += 1;
             continue;
         }
@@ -50,7 +72,7 @@ pub(crate) fn linear_variance(design: &Linear, scores: &[(u32, f64)], present: &
             LonelyPsu::Adjust => {
                 // Centred at zero: the scores of a mean or ratio are already
                 // deviations from the estimate.
-                total += f * z.iter().map(|(_, v)| v * v).sum::<f64>();
+                total += f * s.raw;
                 n_ok += 1;
             }
             LonelyPsu::Average => {}
