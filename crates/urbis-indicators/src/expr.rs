@@ -8,7 +8,7 @@
 //! `== != < <= > >=`. Comparisons with a missing value are unknown, and
 //! `and`/`or`/`not` follow three-valued (Kleene) logic.
 
-use urbis_core::{Column, Frame};
+use urbis_core::{Column, Frame, MISSING_CODE};
 
 /// Truth of a condition for one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,16 +284,10 @@ impl Expr {
         let n = frame.n_rows();
         Ok(match self {
             Expr::All => vec![Truth::True; n],
-            Expr::Compare { variable, op, value } => {
-                let column = column(frame, variable)?;
-                (0..n).map(|i| compare(column, i, *op, value)).collect()
-            }
-            Expr::In { variable, values } => {
-                let column = column(frame, variable)?;
-                (0..n)
-                    .map(|i| values.iter().fold(Truth::False, |acc, v| acc.or(compare(column, i, Op::Eq, v))))
-                    .collect()
-            }
+            Expr::Compare { variable, op, value } => by_row(column(frame, variable)?, |x| compare(x, *op, value)),
+            Expr::In { variable, values } => by_row(column(frame, variable)?, |x| {
+                values.iter().fold(Truth::False, |acc, v| acc.or(compare(x, Op::Eq, v)))
+            }),
             Expr::And(a, b) => a.evaluate(frame)?.into_iter().zip(b.evaluate(frame)?).map(|(x, y)| x.and(y)).collect(),
             Expr::Or(a, b) => a.evaluate(frame)?.into_iter().zip(b.evaluate(frame)?).map(|(x, y)| x.or(y)).collect(),
             Expr::Not(a) => a.evaluate(frame)?.into_iter().map(Truth::not).collect(),
@@ -305,31 +299,52 @@ fn column<'f>(frame: &'f Frame, variable: &str) -> Result<&'f Column, String> {
     frame.column(variable).ok_or_else(|| format!("unknown variable '{variable}' (known: {})", frame.names().join(", ")))
 }
 
-fn compare(column: &Column, i: usize, op: Op, value: &Literal) -> Truth {
-    let ordering = match (column, value) {
-        (Column::Number(v), Literal::Number(x)) => {
-            if v[i].is_nan() {
+/// One value of a column.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Number(f64),
+    /// `None`: missing.
+    Text(Option<&'a str>),
+}
+
+/// `test` of every row's value; for a text column, once per distinct code
+/// and then looked up for each row.
+fn by_row(column: &Column, test: impl Fn(Value) -> Truth) -> Vec<Truth> {
+    match column {
+        Column::Number(v) => v.iter().map(|&x| test(Value::Number(x))).collect(),
+        Column::Text(t) => {
+            let by_code: Vec<Truth> = t.levels.iter().map(|l| test(Value::Text(Some(l)))).collect();
+            let missing = test(Value::Text(None));
+            t.codes.iter().map(|&c| if c == MISSING_CODE { missing } else { by_code[c as usize] }).collect()
+        }
+    }
+}
+
+fn compare(value: Value, op: Op, literal: &Literal) -> Truth {
+    let ordering = match (value, literal) {
+        (Value::Number(v), Literal::Number(x)) => {
+            if v.is_nan() {
                 return Truth::Unknown;
             }
-            v[i].partial_cmp(x)
+            v.partial_cmp(x)
         }
-        (Column::Text(t), Literal::Text(x)) => match t.get(i) {
+        (Value::Text(t), Literal::Text(x)) => match t {
             None => return Truth::Unknown,
             Some(s) => Some(s.cmp(x.as_str())),
         },
-        (Column::Text(t), Literal::Number(x)) => match t.get(i) {
+        (Value::Text(t), Literal::Number(x)) => match t {
             None => return Truth::Unknown,
             Some(s) => match s.trim().parse::<f64>() {
                 Ok(y) => y.partial_cmp(x),
                 Err(_) => return if op == Op::Ne { Truth::True } else { Truth::False },
             },
         },
-        (Column::Number(v), Literal::Text(x)) => {
-            if v[i].is_nan() {
+        (Value::Number(v), Literal::Text(x)) => {
+            if v.is_nan() {
                 return Truth::Unknown;
             }
             match x.trim().parse::<f64>() {
-                Ok(y) => v[i].partial_cmp(&y),
+                Ok(y) => v.partial_cmp(&y),
                 Err(_) => return if op == Op::Ne { Truth::True } else { Truth::False },
             }
         }
