@@ -15,8 +15,8 @@ use crate::design::{Design, Kind};
 use crate::domain::{DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
 use crate::estimate::Context;
-use crate::quantile::domain_samples;
-use crate::sample::{bandwidth, convey_quantile, cumulative, density, density_weighted_x, Sorted};
+use crate::quantile::{domain_samples, DomainSums, Order};
+use crate::sample::{bandwidth, bandwidth_of, convey_quantile, cumulative, density, density_weighted_x, Sorted};
 use crate::statistic::GiniRule;
 
 /// A domain's sorted values with the weights of one replicate (or the full sample).
@@ -95,13 +95,35 @@ fn populations_of(ctx: &Context, domains: &[Sorted]) -> Vec<u32> {
     domains
         .iter()
         .map(|d| {
-            let mut codes = d.rows.iter().map(|&r| populations.codes[r as usize]);
-            match codes.next() {
-                Some(first) if first != MISSING_CODE && codes.all(|c| c == first) => first,
-                _ => NO_POPULATION,
+            let seen = d.rows.iter().fold(UNSEEN, |seen, &r| join_population(seen, populations.codes[r as usize]));
+            if seen == UNSEEN {
+                NO_POPULATION
+            } else {
+                seen
             }
         })
         .collect()
+}
+
+/// [`populations_of`] the domains of an order, in one pass over it.
+fn populations_in_order(ctx: &Context, order: &Order) -> Vec<u32> {
+    let Some(populations) = ctx.populations else { return vec![0; order.n_domains()] };
+    let mut seen = vec![UNSEEN; order.n_domains()];
+    order.each_row(|d, r| seen[d] = join_population(seen[d], populations.codes[r as usize]));
+    seen.iter().map(|&p| if p == UNSEEN { NO_POPULATION } else { p }).collect()
+}
+
+/// The population of no row yet.
+const UNSEEN: u32 = u32::MAX - 1;
+
+/// The population of a domain's rows so far (`seen`), one more row being in `code`.
+fn join_population(seen: u32, code: u32) -> u32 {
+    match seen {
+        _ if code == MISSING_CODE => NO_POPULATION,
+        UNSEEN => code,
+        _ if seen == code => seen,
+        _ => NO_POPULATION,
+    }
 }
 
 thread_local! {
@@ -215,12 +237,13 @@ fn size(s: &Sorted, w: &[f64]) -> (u64, f64) {
 }
 
 /// Linearised spreads per domain from row-level influence values
-/// (`NaN` marks rows that do not contribute); the engine weights them.
-fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) -> Vec<Spread> {
+/// (`influence(row)`, only asked for rows in a domain of `codes`; `NaN` marks
+/// rows that do not contribute); the engine weights them.
+fn domain_spreads(ctx: &Context, codes: &[u32], nd: usize, influence: impl Fn(usize) -> f64 + Sync) -> Vec<Spread> {
     let Kind::Linear(lin) = &ctx.design.kind else { unreachable!("linearisation only") };
     let row = |i: usize, out: &mut [f64]| {
-        out[0] = influence[i];
-        !influence[i].is_nan()
+        out[0] = influence(i);
+        !out[0].is_nan()
     };
     let totals =
         psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)], regions: None }, nd, 1, &row);
@@ -228,32 +251,47 @@ fn domain_spreads(ctx: &Context, influence: &[f64], codes: &[u32], nd: usize) ->
     (0..nd).map(|d| domains.spread(d, |s| s[0])).collect()
 }
 
-/// Influence values of the domain median, −(1(x ≤ q) − 1/2) / (N f̂(q)),
-/// written into `out` for the rows of the sample; returns the median.
-fn median_influence(s: &Weighted, rows: &[u32], out: &mut [f64]) -> f64 {
-    let q = s.median();
-    let (n, h) = bandwidth(s.x, &s.w);
-    let f = density(s.x, &s.w, q, n, h);
-    for (x, &r) in s.x.iter().zip(rows) {
-        out[r as usize] = -(indicator(*x <= q) - 0.5) / (n * f);
+/// The influence values of a statistic defined per domain by `params` (`None`:
+/// no estimate), a function `of(value, params)` of the row's value; rows
+/// without a value do not contribute.
+fn per_domain<'p, P: Sync>(
+    x: &'p [f64],
+    codes: &'p [u32],
+    params: &'p [Option<P>],
+    of: impl Fn(f64, &P) -> f64 + Sync + 'p,
+) -> impl Fn(usize) -> f64 + Sync + 'p {
+    move |i| match &params[codes[i] as usize] {
+        Some(p) if !x[i].is_nan() => of(x[i], p),
+        _ => f64::NAN,
     }
-    q
 }
 
-/// `scale ×` the median of each sample (NaN when empty), with the influence
-/// values of those scaled medians written for the samples' rows.
-fn scaled_medians(samples: &[Sorted], w: &[f64], scale: f64, influence: &mut [f64]) -> Vec<f64> {
-    let medians = samples
-        .iter()
-        .map(|sample| {
-            if sample.len() == 0 {
-                return f64::NAN;
-            }
-            scale * median_influence(&Weighted::new(sample, w), &sample.rows, influence)
-        })
-        .collect();
-    influence.iter_mut().for_each(|v| *v *= scale);
-    medians
+/// A domain's median `q` with the pieces of its influence values, from the
+/// sorted order: N = Σw and the kernel density f̂(q).
+#[derive(Debug, Clone, Copy)]
+struct Median {
+    q: f64,
+    n: f64,
+    f: f64,
+}
+
+impl Median {
+    /// Influence value of the median for a row with value `x`,
+    /// −(1(x ≤ q) − 1/2) / (N f̂(q)).
+    fn influence(&self, x: f64) -> f64 {
+        -(indicator(x <= self.q) - 0.5) / (self.n * self.f)
+    }
+}
+
+/// The median of each domain of an order with non-empty `sums` (`None` for the others).
+fn medians(order: &Order, sums: &[DomainSums]) -> Vec<Option<Median>> {
+    let totals: Vec<f64> = sums.iter().map(|s| s.cumulative.value()).collect();
+    let q = order.convey_quantiles(sums, &totals, 0.5, None);
+    let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+    let at = order.at(&q, &h);
+    (0..sums.len())
+        .map(|d| (sums[d].rows > 0).then(|| Median { q: q[d], n: n[d], f: at[d].kernel / (n[d] * h[d]) }))
+        .collect()
 }
 
 fn indicator(b: bool) -> f64 {
@@ -269,20 +307,25 @@ fn combine(a: Spread, c: f64, b: &Arc<Spread>) -> Spread {
     }
 }
 
-/// Assembles domain values from point estimates and spreads.
-fn assemble(ctx: &Context, domains: &[Sorted], estimates: &[f64], spreads: Vec<Spread>) -> Vec<Option<DomainValue>> {
-    let w = ctx.weights();
-    domains
-        .iter()
+/// Assembles domain values from point estimates and spreads; `sizes` gives
+/// each domain's rows with a positive weight and weight total (`None`: no row).
+fn assemble(sizes: Vec<Option<(u64, f64)>>, estimates: &[f64], spreads: Vec<Spread>) -> Vec<Option<DomainValue>> {
+    sizes
+        .into_iter()
         .zip(estimates)
         .zip(spreads)
-        .map(|((sample, &estimate), spread)| {
-            (sample.len() > 0).then(|| {
-                let (n, pop_size) = size(sample, w);
-                DomainValue { estimate, n, pop_size, spread }
-            })
-        })
+        .map(|((size, &estimate), spread)| size.map(|(n, pop_size)| DomainValue { estimate, n, pop_size, spread }))
         .collect()
+}
+
+/// [`assemble`]'s sizes of domain samples.
+fn sample_sizes(ctx: &Context, domains: &[Sorted]) -> Vec<Option<(u64, f64)>> {
+    domains.iter().map(|s| (s.len() > 0).then(|| size(s, ctx.weights()))).collect()
+}
+
+/// [`assemble`]'s sizes from the sums over an order.
+fn order_sizes(sums: &[DomainSums]) -> Vec<Option<(u64, f64)>> {
+    sums.iter().map(|s| (s.rows > 0).then_some((s.positive, s.total))).collect()
 }
 
 /// At-risk-of-poverty rate (convey's `svyarpr`): share of the domain at or
@@ -293,29 +336,42 @@ pub(crate) fn arpr(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &samples(ctx, x), true, value);
     }
-    with_population_median(ctx, x, share, |sample, d, t, own| {
-        let (n, h) = bandwidth(d.x, &d.w);
-        let rate = d.share_below(t);
-        for (xi, &r) in d.x.iter().zip(&sample.rows) {
-            own[r as usize] = (indicator(*xi <= t) - rate) / n;
-        }
-        (rate, density(d.x, &d.w, t, n, h))
-    })
+    // Per domain: the threshold t, the rate and N.
+    with_population_median(
+        ctx,
+        x,
+        share,
+        |order, sums, t| {
+            let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+            let at = order.at(t, &h);
+            (0..sums.len())
+                .map(|d| {
+                    let rate = at[d].below / sums[d].total;
+                    (rate, at[d].kernel / (n[d] * h[d]), (t[d], rate, n[d]))
+                })
+                .collect()
+        },
+        |x, &(t, rate, n)| (indicator(x <= t) - rate) / n,
+    )
 }
+
+/// A domain's estimate, the coefficient of the influence of the population
+/// part, and the parameters of its own influence values.
+type DomainPart<P> = (f64, f64, P);
 
 /// Linearisation of statistics that depend on the whole population's median
 /// `m` through `c = scale · m` (the poverty threshold, or the median itself):
-/// for each non-empty domain, `domain(sample, weighted, c, influence)` writes
-/// the domain part of the influence values and returns the estimate and the
-/// coefficient of the influence of `c`.
-fn with_population_median(
+/// `domain(order, sums, c)` gives, for each domain (`c[d]` being its
+/// population's, NaN where it has none), the estimate, the coefficient of the
+/// influence of `c`, and the parameters of the domain part of the influence
+/// values, which `influence(value, parameters)` gives for each row.
+fn with_population_median<P: Sync>(
     ctx: &Context,
     x: &[f64],
     scale: f64,
-    mut domain: impl FnMut(&Sorted, &Weighted, f64, &mut [f64]) -> (f64, f64),
+    domain: impl FnOnce(&Order, &[DomainSums], &[f64]) -> Vec<DomainPart<P>>,
+    influence: impl Fn(f64, &P) -> f64 + Sync,
 ) -> Vec<Option<DomainValue>> {
-    let n_rows = ctx.design.n_rows();
-    let w = ctx.weights();
     let own_part;
     let (thresholds, whole) = match ctx.shared {
         Some(shared) => shared.population.get_or_init(|| population_part(ctx, x, scale)),
@@ -324,22 +380,21 @@ fn with_population_median(
             &own_part
         }
     };
-    let domains = domain_samples(ctx, x);
-    let population_of = populations_of(ctx, &domains);
-    let mut own = RowScratch::nan(n_rows);
-    let (estimates, slopes): (Vec<f64>, Vec<f64>) = domains
-        .iter()
-        .zip(&population_of)
-        .map(|(sample, &p)| {
-            if sample.len() == 0 || p == NO_POPULATION {
-                (f64::NAN, 0.0)
-            } else {
-                domain(sample, &Weighted::new(sample, w), thresholds[p as usize], &mut own)
-            }
-        })
-        .unzip();
-    let spreads = domain_spreads(ctx, &own, &ctx.domains.codes, ctx.n_domains());
-    drop(own);
+    let order = Order::of_domains(ctx, x);
+    let sums = order.sums();
+    let population_of = populations_in_order(ctx, &order);
+    let c: Vec<f64> = population_of.iter().map(|&p| thresholds.get(p as usize).copied().unwrap_or(f64::NAN)).collect();
+    let parts = domain(&order, &sums, &c);
+    drop(order);
+    let (mut estimates, mut slopes, mut params) = (Vec::new(), Vec::new(), Vec::new());
+    for ((estimate, slope, p), (s, &population)) in parts.into_iter().zip(sums.iter().zip(&population_of)) {
+        let kept = s.rows > 0 && population != NO_POPULATION;
+        estimates.push(if kept { estimate } else { f64::NAN });
+        slopes.push(if kept { slope } else { 0.0 });
+        params.push(kept.then_some(p));
+    }
+    let codes = &ctx.domains.codes;
+    let spreads = domain_spreads(ctx, codes, ctx.n_domains(), per_domain(x, codes, &params, influence));
     let spreads = spreads
         .into_iter()
         .zip(&slopes)
@@ -349,7 +404,7 @@ fn with_population_median(
             None => a,
         })
         .collect();
-    let mut values = assemble(ctx, &domains, &estimates, spreads);
+    let mut values = assemble(order_sizes(&sums), &estimates, spreads);
     for (v, &p) in values.iter_mut().zip(&population_of) {
         if p == NO_POPULATION {
             *v = None;
@@ -367,14 +422,19 @@ pub(crate) struct Shared {
 }
 
 /// `scale ×` the median of each whole population and the spreads of their
-/// influence values (the whole populations' samples are freed on return).
+/// influence values.
 fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<Spread>>) {
-    let n_rows = ctx.design.n_rows();
-    let mut population_influence = RowScratch::nan(n_rows);
-    let thresholds = scaled_medians(&full_samples(ctx, x), ctx.weights(), scale, &mut population_influence);
+    let order = Order::of_populations(ctx, x, ctx.populations);
+    let medians = medians(&order, &order.sums());
+    drop(order);
+    let thresholds = medians.iter().map(|m| m.map_or(f64::NAN, |m| scale * m.q)).collect();
+    let influence = |codes| per_domain(x, codes, &medians, move |x, m: &Median| m.influence(x) * scale);
     let whole = match ctx.populations {
-        None => domain_spreads(ctx, &population_influence, &vec![0; n_rows], 1),
-        Some(p) => domain_spreads(ctx, &population_influence, &p.codes, p.len()),
+        None => {
+            let everyone = vec![0; ctx.design.n_rows()];
+            domain_spreads(ctx, &everyone, 1, influence(&everyone))
+        }
+        Some(p) => domain_spreads(ctx, &p.codes, p.len(), influence(&p.codes)),
     };
     (thresholds, whole.into_iter().map(Arc::new).collect())
 }
@@ -385,12 +445,15 @@ pub(crate) fn arpt(ctx: &Context, x: &[f64], share: f64) -> Vec<Option<DomainVal
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &samples(ctx, x), false, |d, _| share * d.median());
     }
-    let domains = domain_samples(ctx, x);
-    let w = ctx.weights();
-    let mut influence = RowScratch::nan(x.len());
-    let estimates = scaled_medians(&domains, w, share, &mut influence);
-    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
-    assemble(ctx, &domains, &estimates, spreads)
+    let order = Order::of_domains(ctx, x);
+    let sums = order.sums();
+    let medians = medians(&order, &sums);
+    drop(order);
+    let estimates: Vec<f64> = medians.iter().map(|m| m.map_or(f64::NAN, |m| share * m.q)).collect();
+    let codes = &ctx.domains.codes;
+    let influence = per_domain(x, codes, &medians, |x, m| m.influence(x) * share);
+    let spreads = domain_spreads(ctx, codes, ctx.n_domains(), influence);
+    assemble(order_sizes(&sums), &estimates, spreads)
 }
 
 /// Median of the domain over the median of the whole population.
@@ -398,13 +461,23 @@ pub(crate) fn median_ratio(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>>
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &samples(ctx, x), true, |d, full| d.median() / full.median());
     }
-    with_population_median(ctx, x, 1.0, |sample, d, q, own| {
-        let ratio = median_influence(d, &sample.rows, own) / q;
-        for &r in &sample.rows {
-            own[r as usize] /= q;
-        }
-        (ratio, -ratio / q)
-    })
+    with_population_median(
+        ctx,
+        x,
+        1.0,
+        |order, sums, q| {
+            medians(order, sums)
+                .into_iter()
+                .zip(q)
+                .map(|(m, &q)| {
+                    let m = m.unwrap_or(Median { q: f64::NAN, n: f64::NAN, f: f64::NAN });
+                    let ratio = m.q / q;
+                    (ratio, -ratio / q, (m, q))
+                })
+                .collect()
+        },
+        |x, (m, q)| m.influence(x) / q,
+    )
 }
 
 fn gini_value(d: &Weighted, rule: GiniRule) -> f64 {
@@ -466,8 +539,8 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         }
         estimates.push(numerator / (t2 * t3) - 1.0);
     }
-    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
-    assemble(ctx, &s.domains, &estimates, spreads)
+    let spreads = domain_spreads(ctx, &ctx.domains.codes, ctx.n_domains(), |i| influence[i]);
+    assemble(sample_sizes(ctx, &s.domains), &estimates, spreads)
 }
 
 /// Income share of the units at or below the α-quantile (convey's `svyisq`),
@@ -517,8 +590,8 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         }
         estimates.push(ratio);
     }
-    let spreads = domain_spreads(ctx, &influence, &ctx.domains.codes, ctx.n_domains());
-    Ok(assemble(ctx, &s.domains, &estimates, spreads))
+    let spreads = domain_spreads(ctx, &ctx.domains.codes, ctx.n_domains(), |i| influence[i]);
+    Ok(assemble(sample_sizes(ctx, &s.domains), &estimates, spreads))
 }
 
 /// Relative median at-risk-of-poverty gap of the domain, 1 − median of the
@@ -533,16 +606,29 @@ pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
     if ctx.design.is_replicate() {
         return by_replicate(ctx, &samples(ctx, x), true, |d, full| gap(d, share * full.median()));
     }
-    with_population_median(ctx, x, share, |sample, d, t, own| {
-        let gap = gap(d, t);
-        let poor_median = (1.0 - gap) * t;
-        let (n, h) = bandwidth(d.x, &d.w);
-        let at_median = density(d.x, &d.w, poor_median, n, h);
-        let at_threshold = density(d.x, &d.w, t, n, h);
-        // Influence of the poor's median: (½·ARPR' − F'(m))/f(m), ARPR' as in svyarpr.
-        for (xi, &r) in d.x.iter().zip(&sample.rows) {
-            own[r as usize] = (indicator(*xi <= poor_median) - 0.5 * indicator(*xi <= t)) / (n * at_median * t);
-        }
-        (gap, poor_median / (t * t) - 0.5 * at_threshold / (at_median * t))
-    })
+    with_population_median(
+        ctx,
+        x,
+        share,
+        |order, sums, t| {
+            let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+            let at_threshold = order.at(t, &h);
+            // The poor are the domain's first values: their median is found in the same order.
+            let poor = order.convey_quantiles(sums, &order.cumulative_below(t), 0.5, Some(t));
+            let gaps: Vec<f64> = poor.iter().zip(t).map(|(m, t)| 1.0 - m / t).collect();
+            let poor_medians: Vec<f64> = gaps.iter().zip(t).map(|(gap, t)| (1.0 - gap) * t).collect();
+            let at_median = order.at(&poor_medians, &h);
+            (0..sums.len())
+                .map(|d| {
+                    let (t, poor_median) = (t[d], poor_medians[d]);
+                    let at_median = at_median[d].kernel / (n[d] * h[d]);
+                    let at_threshold = at_threshold[d].kernel / (n[d] * h[d]);
+                    // Influence of the poor's median: (½·ARPR' − F'(m))/f(m), ARPR' as in svyarpr.
+                    let slope = poor_median / (t * t) - 0.5 * at_threshold / (at_median * t);
+                    (gaps[d], slope, (poor_median, t, n[d] * at_median * t))
+                })
+                .collect()
+        },
+        |x, &(poor_median, t, scale)| (indicator(x <= poor_median) - 0.5 * indicator(x <= t)) / scale,
+    )
 }

@@ -1,6 +1,10 @@
 //! Quantiles with Woodruff confidence intervals (R survey's `svyquantile`,
 //! `interval.type = "mean"`): the interval for the share of the population at
-//! or below the estimated quantile is mapped back through the same quantile rule.
+//! or below the estimated quantile is mapped back through the same quantile
+//! rule. Also the per-domain passes over the shared sorted order ([`Order`])
+//! that quantile-based statistics use instead of copying each domain's sample.
+
+use std::borrow::Cow;
 
 use urbis_core::dist::qt;
 use urbis_core::MISSING_CODE;
@@ -8,7 +12,218 @@ use urbis_core::MISSING_CODE;
 use crate::domain::{DomainValue, Spread};
 use crate::error::Result;
 use crate::estimate::{smooth, Context, Form};
-use crate::sample::{survey_quantile, Sorted};
+use crate::grouping::Grouping;
+use crate::sample::{kernel, survey_quantile, ConveySearch, MathSearch, Neumaier, QuantileRule, Sorted};
+
+/// The rows with a value, stably sorted by it with their design weights, and
+/// the domain of each (`MISSING_CODE`: none). Each domain's rows are taken in
+/// the order of a stable sort of that domain alone, so a pass over the order
+/// computes, per domain, exactly the sums and quantiles of the domain's own
+/// sorted sample, without copying the samples (each row lies in some 40
+/// domains of an indicator's sets).
+pub(crate) struct Order<'a> {
+    sorted: Cow<'a, Sorted>,
+    domains: Cow<'a, [u32]>,
+    n_domains: usize,
+}
+
+/// One domain's rows and weighted sums over the sorted order, each summed in
+/// that order from −0 as `Iterator::sum` does (so the same numbers as sums over
+/// the domain's sorted sample).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DomainSums {
+    pub rows: u64,
+    /// Rows with a positive weight.
+    pub positive: u64,
+    /// Σw.
+    pub total: f64,
+    /// Σwx and Σwx² (for the kernel bandwidth).
+    pub wx: f64,
+    pub wxx: f64,
+    /// Σw in extended precision (the total of the quantile rules).
+    pub cumulative: Neumaier,
+}
+
+impl Default for DomainSums {
+    fn default() -> Self {
+        DomainSums { rows: 0, positive: 0, total: -0.0, wx: -0.0, wxx: -0.0, cumulative: Neumaier::default() }
+    }
+}
+
+/// A domain's kernel sum and weight at or below a point ([`Order::at`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AtPoint {
+    /// Σ w K((t − x)/h).
+    pub kernel: f64,
+    /// Σw over the values at or below t.
+    pub below: f64,
+}
+
+impl Default for AtPoint {
+    fn default() -> Self {
+        AtPoint { kernel: -0.0, below: -0.0 }
+    }
+}
+
+impl<'a> Order<'a> {
+    /// The order of the context's domains: its shared sort, or one made here.
+    pub fn of_domains(ctx: &'a Context, x: &[f64]) -> Self {
+        let w = ctx.weights();
+        let (sorted, domains) = match &ctx.presorted {
+            Some((sorted, domains)) => (carrying(sorted, w), Cow::Borrowed(domains.as_slice())),
+            None => {
+                let sorted = sort(x, w);
+                let codes = &ctx.domains.codes;
+                let domains = sorted.rows.iter().map(|&r| codes[r as usize]).collect();
+                (Cow::Owned(sorted), Cow::Owned(domains))
+            }
+        };
+        Order { sorted, domains, n_domains: ctx.n_domains() }
+    }
+
+    /// The order of the whole populations: each of `populations`, or one
+    /// holding every row.
+    pub fn of_populations(ctx: &'a Context, x: &[f64], populations: Option<&Grouping>) -> Self {
+        let w = ctx.weights();
+        let sorted = match &ctx.presorted {
+            Some((sorted, _)) => carrying(sorted, w),
+            None => Cow::Owned(sort(x, w)),
+        };
+        let (domains, n_domains) = match populations {
+            None => (vec![0; sorted.len()], 1),
+            Some(p) => (sorted.rows.iter().map(|&r| p.codes[r as usize]).collect(), p.len()),
+        };
+        Order { sorted, domains: Cow::Owned(domains), n_domains }
+    }
+
+    pub fn n_domains(&self) -> usize {
+        self.n_domains
+    }
+
+    /// Visits the rows in order as (domain, value, weight); stops early once
+    /// `pending` visits have returned true (each domain returns true once,
+    /// when it needs no more rows).
+    fn walk(&self, mut pending: usize, mut visit: impl FnMut(usize, f64, f64) -> bool) {
+        if pending == 0 {
+            return;
+        }
+        let s = &*self.sorted;
+        for ((&d, &x), &w) in self.domains.iter().zip(&s.x).zip(&s.w) {
+            if d != MISSING_CODE && visit(d as usize, x, w) {
+                pending -= 1;
+                if pending == 0 {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Visits the rows in order as (domain, row).
+    pub fn each_row(&self, mut visit: impl FnMut(usize, u32)) {
+        for (&d, &r) in self.domains.iter().zip(&self.sorted.rows) {
+            if d != MISSING_CODE {
+                visit(d as usize, r);
+            }
+        }
+    }
+
+    /// Each domain's rows and sums, in one pass.
+    pub fn sums(&self) -> Vec<DomainSums> {
+        let mut out = vec![DomainSums::default(); self.n_domains];
+        self.walk(usize::MAX, |d, x, w| {
+            let s = &mut out[d];
+            s.rows += 1;
+            s.positive += u64::from(w > 0.0);
+            s.total += w;
+            s.wx += w * x;
+            s.wxx += w * x * x;
+            s.cumulative.add(w);
+            false
+        });
+        out
+    }
+
+    /// Each domain's kernel sum at `t[d]` with bandwidth `h[d]`, and its
+    /// weight at or below `t[d]`, in one pass.
+    pub fn at(&self, t: &[f64], h: &[f64]) -> Vec<AtPoint> {
+        let mut out = vec![AtPoint::default(); self.n_domains];
+        self.walk(usize::MAX, |d, x, w| {
+            let a = &mut out[d];
+            a.kernel += kernel(x, w, t[d], h[d]);
+            if x <= t[d] {
+                a.below += w;
+            }
+            false
+        });
+        out
+    }
+
+    /// Each domain's weight at or below `t[d]` in extended precision (the
+    /// total of the quantile rules over those values).
+    pub fn cumulative_below(&self, t: &[f64]) -> Vec<f64> {
+        let mut out = vec![Neumaier::default(); self.n_domains];
+        self.walk(usize::MAX, |d, x, w| {
+            if x <= t[d] {
+                out[d].add(w);
+            }
+            false
+        });
+        out.iter().map(Neumaier::value).collect()
+    }
+
+    /// Each domain's `p`-quantile by convey's rule, the weights totalling
+    /// `totals[d]`, among its values at or below `upto[d]` when given (NaN
+    /// for domains without values).
+    pub fn convey_quantiles(&self, sums: &[DomainSums], totals: &[f64], p: f64, upto: Option<&[f64]>) -> Vec<f64> {
+        let mut searches: Vec<ConveySearch> = totals.iter().map(|&t| ConveySearch::new(p, t)).collect();
+        let mut done = vec![false; self.n_domains];
+        self.walk(occupied(sums), |d, x, w| {
+            if done[d] {
+                return false;
+            }
+            let beyond = !upto.is_none_or(|u| x <= u[d]);
+            done[d] = beyond || searches[d].push(x, w);
+            done[d]
+        });
+        searches.iter().map(ConveySearch::quantile).collect()
+    }
+
+    /// Each domain's `p[d]`-quantile by R survey's `qrule = "math"`, the
+    /// weights totalling `totals[d]` (NaN for domains without values).
+    pub fn math_quantiles(&self, sums: &[DomainSums], p: &[f64]) -> Vec<f64> {
+        let mut searches: Vec<MathSearch> =
+            sums.iter().zip(p).map(|(s, &p)| MathSearch::new(p, s.cumulative.value())).collect();
+        let mut done = vec![false; self.n_domains];
+        self.walk(occupied(sums), |d, x, w| {
+            if done[d] {
+                return false;
+            }
+            done[d] = searches[d].push(x, w);
+            done[d]
+        });
+        searches.iter().map(MathSearch::quantile).collect()
+    }
+}
+
+/// The number of domains with rows: an upper bound on the searches that
+/// finish, so that a pass may stop when that many have.
+fn occupied(sums: &[DomainSums]) -> usize {
+    sums.iter().filter(|s| s.rows > 0).count()
+}
+
+/// The rows of `x` with a value, sorted by it, carrying the weights `w`.
+fn sort(x: &[f64], w: &[f64]) -> Sorted {
+    Sorted::new((0..x.len() as u32).filter(|&i| !x[i as usize].is_nan()).collect(), x).carrying(w)
+}
+
+/// `sorted` carrying the weights `w` (borrowed when it already does).
+fn carrying<'s>(sorted: &'s Sorted, w: &[f64]) -> Cow<'s, Sorted> {
+    if sorted.carries(w) {
+        Cow::Borrowed(sorted)
+    } else {
+        Cow::Owned(sorted.clone().carrying(w))
+    }
+}
 
 /// The rows of each domain with a value of `x`, sorted by it.
 pub(crate) fn domain_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
@@ -53,12 +268,44 @@ pub(crate) fn domain_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
     rows.into_par_iter().map(|r| Sorted::new(r, x)).collect()
 }
 
+/// Each domain's quantiles at per-domain probabilities, by the context's
+/// rule: from passes over the sorted order for the `math` rule, from the
+/// domains' sorted samples for `hf7`.
+enum Quantiles<'a> {
+    Order(Order<'a>, Vec<DomainSums>),
+    Samples(Vec<Sorted>, &'a [f64]),
+}
+
+impl<'a> Quantiles<'a> {
+    fn new(ctx: &'a Context, x: &[f64]) -> Self {
+        match ctx.options.qrule {
+            QuantileRule::Math => {
+                let order = Order::of_domains(ctx, x);
+                let sums = order.sums();
+                Quantiles::Order(order, sums)
+            }
+            QuantileRule::Hf7 => Quantiles::Samples(domain_samples(ctx, x), ctx.weights()),
+        }
+    }
+
+    /// The `p[d]`-quantile of each domain `d` (NaN where `p[d]` is not
+    /// between 0 and 1 or the domain has no value).
+    fn at(&self, p: &[f64]) -> Vec<f64> {
+        let p: Vec<f64> = p.iter().map(|&p| if (0.0..=1.0).contains(&p) { p } else { f64::NAN }).collect();
+        match self {
+            Quantiles::Order(order, sums) => order.math_quantiles(sums, &p),
+            Quantiles::Samples(samples, w) => samples
+                .iter()
+                .zip(&p)
+                .map(|(s, &p)| survey_quantile(&s.x, &s.weights(w), p, QuantileRule::Hf7))
+                .collect(),
+        }
+    }
+}
+
 pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<DomainValue>>> {
-    let w = ctx.weights();
-    let rule = ctx.options.qrule;
-    let samples = domain_samples(ctx, x);
-    let weights: Vec<std::borrow::Cow<[f64]>> = samples.iter().map(|s| s.weights(w)).collect();
-    let qhat: Vec<f64> = samples.iter().zip(&weights).map(|(s, w)| survey_quantile(&s.x, w, p, rule)).collect();
+    let found = Quantiles::new(ctx, x);
+    let qhat = found.at(&vec![p; ctx.n_domains()]);
     let codes = &ctx.domains.codes;
     let below = |i: usize, out: &mut [f64]| {
         if x[i].is_nan() {
@@ -70,28 +317,34 @@ pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<D
     };
     let shares = smooth(ctx, 2, &below, &[Form::Ratio(0, 1)], &[1]).remove(0);
     let level = ctx.options.level;
-    shares
+    // The interval for the share at or below the quantile, mapped back.
+    let mut finished = Vec::with_capacity(shares.len());
+    for share in shares {
+        finished.push(match share {
+            Some(share) => {
+                let e = share.finish(ctx.design, level)?;
+                let t = qt(1.0 - (1.0 - level) / 2.0, e.df);
+                Some((share, e.df, t, e.estimate - t * e.se, e.estimate + t * e.se))
+            }
+            None => None,
+        });
+    }
+    let bound = |pick: fn(&(DomainValue, f64, f64, f64, f64)) -> f64| {
+        found.at(&finished.iter().map(|f| f.as_ref().map_or(f64::NAN, pick)).collect::<Vec<f64>>())
+    };
+    let (lows, highs) = (bound(|f| f.3), bound(|f| f.4));
+    Ok(finished
         .into_iter()
         .enumerate()
-        .map(|(d, share)| {
-            let Some(share) = share else { return Ok(None) };
-            let e = share.finish(ctx.design, level)?;
-            let t = qt(1.0 - (1.0 - level) / 2.0, e.df);
-            let (p_low, p_high) = (e.estimate - t * e.se, e.estimate + t * e.se);
-            let invert = |q: f64| {
-                if (0.0..=1.0).contains(&q) {
-                    survey_quantile(&samples[d].x, &weights[d], q, rule)
-                } else {
-                    f64::NAN
-                }
-            };
-            let (low, high) = (invert(p_low), invert(p_high));
-            Ok(Some(DomainValue {
+        .map(|(d, f)| {
+            let (share, df, t, _, _) = f?;
+            let (low, high) = (lows[d], highs[d]);
+            Some(DomainValue {
                 estimate: qhat[d],
                 n: share.n,
                 pop_size: share.pop_size,
-                spread: Spread::Interval { se: (high - low) / (2.0 * t), low, high, df: e.df },
-            }))
+                spread: Spread::Interval { se: (high - low) / (2.0 * t), low, high, df },
+            })
         })
-        .collect()
+        .collect())
 }
