@@ -2,10 +2,11 @@
 //! variables with EU codes, and migrant groups are derived from them with
 //! Eurostat's group codes. The concept definitions used get stable ids.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use urbis_core::frame::format_number;
 use urbis_core::{Column, Frame, TextColumn, MISSING_CODE};
+use urbis_survey::number_codes;
 
 use crate::classify::{origin_group, FOR, NAT, UNKNOWN};
 
@@ -110,22 +111,15 @@ const UNKNOWN_COUNTRY: &str = "?";
 /// the codes no mapping covered (an error for the caller unless kept).
 pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column, Vec<(String, usize)>) {
     // Numbers used as they are: no text at all.
-    if let (Kind::Number { .. } | Kind::Binary, Column::Number(v), true) = (kind, raw, mapping.codes.is_empty()) {
-        let (lo, hi) = bounds(kind);
-        let mut unknown: HashMap<u64, (f64, usize)> = HashMap::new();
-        let values = v
-            .iter()
-            .map(|&x| {
-                if x.is_nan() || (x >= lo && x <= hi && (kind != Kind::Binary || x == 0.0 || x == 1.0)) {
-                    x
-                } else {
-                    unknown.entry(x.to_bits()).or_insert((x, 0)).1 += 1;
-                    f64::NAN
-                }
-            })
-            .collect();
-        let codes = unknown.into_values().map(|(x, n)| (format_number(x), n)).collect();
-        return (Column::Number(values), sorted_by_count(codes));
+    if let (Column::Number(v), true) = (raw, numbers_as_they_are(kind, mapping)) {
+        let mut values = v.clone();
+        let (unknown, _) = check_numbers(kind, &mut values);
+        return (Column::Number(values), unknown);
+    }
+    // Identifiers held as numbers pass as their text, each a level of its own.
+    if let (Kind::Text, Column::Number(_), true) = (kind, raw, mapping.codes.is_empty()) {
+        let (codes, levels) = distinct(raw);
+        return (Column::Text(TextColumn { codes: codes.into_owned(), levels: levels.into_owned() }), Vec::new());
     }
     // Otherwise every distinct raw value is mapped once.
     let (codes, labels) = distinct(raw);
@@ -183,11 +177,59 @@ pub fn canonical_column(kind: Kind, raw: &Column, mapping: &Mapping) -> (Column,
                     }),
                 })
                 .collect();
-            let codes = codes.iter().map(|&c| if c == MISSING_CODE { c } else { remap[c as usize] }).collect();
+            let mut codes = codes.into_owned();
+            for c in codes.iter_mut().filter(|c| **c != MISSING_CODE) {
+                *c = remap[*c as usize];
+            }
             Column::Text(TextColumn { codes, levels })
         }
     };
     (column, sorted_by_count(unknown))
+}
+
+/// Builds one canonical variable from a raw column it takes over: numbers
+/// used as they are are checked in place, without a copy of the column.
+/// Returns the column, the codes no mapping covered and the first row
+/// holding one of them (for the message).
+pub fn canonical_variable(kind: Kind, raw: Column, mapping: &Mapping) -> (Column, Vec<(String, usize)>, Option<usize>) {
+    match raw {
+        Column::Number(mut values) if numbers_as_they_are(kind, mapping) => {
+            let (unknown, first_row) = check_numbers(kind, &mut values);
+            (Column::Number(values), unknown, first_row)
+        }
+        raw => {
+            let (column, unknown) = canonical_column(kind, &raw, mapping);
+            let first_row = if unknown.is_empty() {
+                None
+            } else {
+                let codes: HashSet<&str> = unknown.iter().map(|(c, _)| c.as_str()).collect();
+                (0..raw.len()).find(|&r| codes.contains(raw.display(r).trim()))
+            };
+            (column, unknown, first_row)
+        }
+    }
+}
+
+/// A numeric variable without a code mapping takes the raw numbers as they are.
+fn numbers_as_they_are(kind: Kind, mapping: &Mapping) -> bool {
+    matches!(kind, Kind::Number { .. } | Kind::Binary) && mapping.codes.is_empty()
+}
+
+/// Numbers outside the kind's range become missing: returns them as codes
+/// with their counts, and the first row holding one.
+fn check_numbers(kind: Kind, values: &mut [f64]) -> (Vec<(String, usize)>, Option<usize>) {
+    let (lo, hi) = bounds(kind);
+    let mut unknown: HashMap<u64, (f64, usize)> = HashMap::new();
+    let mut first_row = None;
+    for (i, x) in values.iter_mut().enumerate() {
+        if !(x.is_nan() || (*x >= lo && *x <= hi && (kind != Kind::Binary || *x == 0.0 || *x == 1.0))) {
+            unknown.entry(x.to_bits()).or_insert((*x, 0)).1 += 1;
+            first_row.get_or_insert(i);
+            *x = f64::NAN;
+        }
+    }
+    let codes = unknown.into_values().map(|(x, n)| (format_number(x), n)).collect();
+    (sorted_by_count(codes), first_row)
 }
 
 /// The canonical value of a mapped raw value, or `None` when it is not
@@ -216,31 +258,8 @@ fn distinct(raw: &Column) -> (std::borrow::Cow<'_, [u32]>, std::borrow::Cow<'_, 
     match raw {
         Column::Text(t) => (Cow::Borrowed(&t.codes), Cow::Borrowed(&t.levels)),
         Column::Number(v) => {
-            // Small whole numbers (the usual codes) are looked up directly,
-            // other values by their bits.
-            const SMALL: usize = 1024;
-            let mut small = vec![MISSING_CODE; SMALL];
-            let mut index: HashMap<u64, u32> = HashMap::new();
-            let mut labels = Vec::new();
-            let codes = v
-                .iter()
-                .map(|&x| {
-                    if x.is_nan() {
-                        return MISSING_CODE;
-                    }
-                    let slot = if (0.0..SMALL as f64).contains(&x) && x.fract() == 0.0 {
-                        &mut small[x as usize]
-                    } else {
-                        index.entry(x.to_bits()).or_insert(MISSING_CODE)
-                    };
-                    if *slot == MISSING_CODE {
-                        labels.push(format_number(x));
-                        *slot = (labels.len() - 1) as u32;
-                    }
-                    *slot
-                })
-                .collect::<Vec<u32>>();
-            (Cow::Owned(codes), Cow::Owned(labels))
+            let (codes, values) = number_codes(v);
+            (Cow::Owned(codes), Cow::Owned(values.into_iter().map(format_number).collect()))
         }
     }
 }
@@ -350,29 +369,24 @@ pub struct Partition {
 }
 
 /// Derives the group column of a breakdown from canonical variables.
-/// `country(i)` is the reporting country of row `i` (natives are born in or
-/// citizens of it): one country for a national survey, or each area's country
-/// when one source covers several countries.
-pub fn derive_groups<'c>(frame: &Frame, breakdown: Breakdown, country: &dyn Fn(usize) -> &'c str) -> Option<Column> {
+/// `country` is the reporting country of every row (natives are born in or
+/// citizens of it; missing reads as none): one country for a national
+/// survey, or each area's country when one source covers several countries.
+pub fn derive_groups(frame: &Frame, breakdown: Breakdown, country: &TextColumn) -> Option<Column> {
     let text = |name: &str| match frame.column(name) {
-        Some(Column::Text(t)) => Some(t),
+        Some(Column::Text(t)) => Some(Origins::of(t, country)),
         _ => None,
     };
-    let origin = |t: &TextColumn, i: usize| -> Option<&'static str> {
-        match t.get(i) {
-            None => None,
-            Some(UNKNOWN_COUNTRY) => Some(UNKNOWN),
-            Some(c) => origin_group(c, country(i)),
-        }
-    };
+    let origin = |o: &Origins, i: usize| o.get(i, country);
     let n = frame.n_rows();
     Some(match breakdown {
         Breakdown::CountryOfBirth | Breakdown::Citizenship => {
             let t = text(breakdown.needs()[0])?;
-            text_column(n, |i| origin(t, i))
+            text_column(n, |i| origin(&t, i))
         }
         Breakdown::Generation => {
             let (own, father, mother) = (text("country_birth")?, text("father_birth")?, text("mother_birth")?);
+            let (own, father, mother) = (&own, &father, &mother);
             text_column(n, |i| match origin(own, i)? {
                 NAT => {
                     let foreign = |g: &str| g != NAT;
@@ -388,7 +402,7 @@ pub fn derive_groups<'c>(frame: &Frame, breakdown: Breakdown, country: &dyn Fn(u
             })
         }
         Breakdown::Residence => {
-            let own = text("country_birth")?;
+            let own = &text("country_birth")?;
             let Some(Column::Number(years)) = frame.column("years_residence") else { return None };
             text_column(n, |i| match origin(own, i)? {
                 NAT => Some(NAT),
@@ -399,6 +413,40 @@ pub fn derive_groups<'c>(frame: &Frame, breakdown: Breakdown, country: &dyn Fn(u
             })
         }
     })
+}
+
+/// The origin group of every row of a country column: found once per pair
+/// of country code and reporting country, as rows repeat few pairs.
+struct Origins<'t> {
+    column: &'t TextColumn,
+    /// By code × reporting country code (missing last).
+    table: Vec<Option<&'static str>>,
+}
+
+impl<'t> Origins<'t> {
+    fn of(column: &'t TextColumn, country: &TextColumn) -> Self {
+        let reporting: Vec<&str> = country.levels.iter().map(String::as_str).chain([""]).collect();
+        let table = column
+            .levels
+            .iter()
+            .flat_map(|code| {
+                reporting.iter().map(move |r| match code.as_str() {
+                    UNKNOWN_COUNTRY => Some(UNKNOWN),
+                    c => origin_group(c, r),
+                })
+            })
+            .collect();
+        Origins { column, table }
+    }
+
+    fn get(&self, i: usize, country: &TextColumn) -> Option<&'static str> {
+        let width = country.levels.len() + 1;
+        match (self.column.codes[i], country.codes[i]) {
+            (MISSING_CODE, _) => None,
+            (c, MISSING_CODE) => self.table[c as usize * width + width - 1],
+            (c, r) => self.table[c as usize * width + r as usize],
+        }
+    }
 }
 
 /// Overcrowding when household composition is not available: the dwelling
@@ -523,7 +571,8 @@ mod tests {
         f.push("country_birth", text(&[Some("AT"), Some("AT"), Some("AT"), Some("TR")]));
         f.push("father_birth", text(&[Some("AT"), Some("TR"), Some("TR"), Some("TR")]));
         f.push("mother_birth", text(&[Some("AT"), Some("AT"), Some("DE"), Some("TR")]));
-        let Some(Column::Text(g)) = derive_groups(&f, Breakdown::Generation, &|_| "AT") else { panic!() };
+        let at = TextColumn { codes: vec![0; 4], levels: vec!["AT".into()] };
+        let Some(Column::Text(g)) = derive_groups(&f, Breakdown::Generation, &at) else { panic!() };
         let got: Vec<_> = (0..4).map(|i| g.get(i).unwrap().to_string()).collect();
         assert_eq!(got, ["NAT", "2GEN_ONE", "2GEN_BOTH", "1GEN"]);
     }

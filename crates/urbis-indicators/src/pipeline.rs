@@ -5,7 +5,7 @@
 //! covariance is accounted for. Pooled survey years ([`pool`]) are estimated
 //! the same way, from a prepared source holding a window's rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -25,7 +25,7 @@ use crate::config::{Config, ConfigError, SourceSpec, Text, VariableSpec};
 use crate::expr::{Expr, Truth};
 use crate::geography::Hierarchy;
 use crate::harmonise::{
-    canonical_column, definition_id, derive_groups, derive_overcrowded, kind_of, Breakdown, Mapping, UnknownCodes,
+    canonical_variable, definition_id, derive_groups, derive_overcrowded, kind_of, Breakdown, Mapping, UnknownCodes,
     CANONICAL,
 };
 use crate::publication::rules::{Dominance, PoolMode, Pooling};
@@ -575,23 +575,53 @@ fn prepare_source(
             (c.clone(), column.expect("column was read"))
         })
         .collect();
-    let raw = raw;
     if raw.n_rows() == 0 {
         return Err(RunError(text.error(&source.file, format!("{file}: no data rows"))));
     }
 
-    // Canonical variables.
+    // Canonical variables. A raw column is dropped once its last variable is
+    // made (unless the design or the years read it), so that the raw and the
+    // canonical frame are not held in full at the same time.
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for spec in source.variables.values() {
+        *uses.entry(spec.get_ref().column()).or_insert(0) += 1;
+    }
+    for c in [Some(&d.weights), d.strata.as_ref(), d.ids.as_ref(), d.fpc.as_ref(), source.year_column.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        uses.insert(c.get_ref().as_str(), usize::MAX);
+    }
+    let mut work = Vec::new();
+    for (name, spec) in &source.variables {
+        let column = spec.get_ref().column();
+        let left = uses.get_mut(column).expect("counted above");
+        *left = left.saturating_sub(1);
+        let taken = if *left == 0 { raw.take(column) } else { None };
+        work.push((name, spec, mapping_of(spec, text, base), taken));
+    }
+    // The variables are made in parallel, then taken in order (so errors
+    // and reports come as when made one by one).
+    let raw = raw;
+    let made: Vec<_> = work
+        .into_par_iter()
+        .map(|(name, spec, mapping, taken)| {
+            let made = mapping.as_ref().ok().map(|mapping| {
+                let kind = kind_of(name.get_ref()).expect("checked above");
+                let raw_column =
+                    taken.or_else(|| raw.column(spec.get_ref().column()).cloned()).expect("column was read");
+                canonical_variable(kind, raw_column, mapping)
+            });
+            (name, spec, mapping, made)
+        })
+        .collect();
     let mut frame = Frame::new(file.clone(), raw.n_rows());
     let mut mappings: HashMap<String, Mapping> = HashMap::new();
     let mut meta_variables = BTreeMap::new();
-    for (name, spec) in &source.variables {
-        let kind = kind_of(name.get_ref()).expect("checked above");
-        let mapping = mapping_of(spec, text, base)?;
-        let raw_column = raw.column(spec.get_ref().column()).expect("column was read");
-        let (column, unknown) = canonical_column(kind, raw_column, &mapping);
+    for (name, spec, mapping, made) in made {
+        let mapping = mapping?;
+        let (column, unknown, first_row) = made.expect("made when mapped");
         if !unknown.is_empty() {
-            let codes: HashSet<&str> = unknown.iter().map(|(c, _)| c.as_str()).collect();
-            let first_row = (0..raw.n_rows()).find(|&r| codes.contains(raw_column.display(r).trim()));
             let at = first_row.map(|r| format!("first in row {}, ", r + 1)).unwrap_or_default();
             let u = UnknownCodes {
                 variable: name.get_ref().clone(),
@@ -650,11 +680,14 @@ fn prepare_source(
             }
             continue;
         }
-        let column = derive_groups(&frame, b, &|i| reporting.get(i).unwrap_or("")).expect("variables present");
-        frame.push(b.column(), column);
         let used: Vec<(&str, &Mapping)> = b.needs().iter().map(|v| (*v, &mappings[*v])).collect();
         definitions.insert(b, definition_id(b, country.as_deref().unwrap_or("byarea"), &used));
         breakdowns.push(b);
+    }
+    let groups: Vec<Column> =
+        breakdowns.par_iter().map(|&b| derive_groups(&frame, b, &reporting).expect("variables present")).collect();
+    for (b, column) in breakdowns.iter().zip(groups) {
+        frame.push(b.column(), column);
     }
     if breakdowns.is_empty() {
         return Err(data_error(format!(
@@ -678,13 +711,64 @@ fn prepare_source(
 
     // Areas at every level.
     let geo_column = frame.column("geo").expect("geo is mapped");
-    let mut geo = Vec::new();
-    for k in 0..levels.len() {
-        let column = hierarchy.codes_at(geo_column, k).map_err(|e| data_error(format!("{file}: {e}")))?;
-        geo.push(Grouping::of_column(&column));
-    }
+    let geo: Vec<std::result::Result<Grouping, String>> = (0..levels.len())
+        .into_par_iter()
+        .map(|k| hierarchy.codes_at(geo_column, k).map(|column| Grouping::of_column(&column)))
+        .collect();
+    let geo =
+        geo.into_iter().collect::<std::result::Result<Vec<_>, _>>().map_err(|e| data_error(format!("{file}: {e}")))?;
 
-    // Design.
+    // The design, and the cells of the rows meanwhile.
+    let (design, (cells, cell_keys)) = rayon::join(
+        || design_of(text, d, &raw, replicates, keep_design, &file),
+        || cells(&frame, &years, &geo, &breakdowns),
+    );
+    let (design, design_columns) = design?;
+
+    let total: f64 = design.weights().iter().sum();
+    for level in levels {
+        report.population_by_level.insert(level.clone(), total);
+    }
+    let summary = design.summary();
+    let meta = SourceMeta {
+        name: source.name.get_ref().clone(),
+        file: source.file.get_ref().clone(),
+        rows: raw.n_rows(),
+        years: years.labels.clone(),
+        design: format!(
+            "{} design, {} strata, {} PSUs, {} replicates, {} degrees of freedom",
+            summary.kind, summary.n_strata, summary.n_psu, summary.n_replicates, summary.df
+        ),
+        variables: meta_variables,
+        pooled: Vec::new(),
+    };
+    Ok(Prepared {
+        frame,
+        design,
+        years,
+        geo,
+        levels: levels.to_vec(),
+        breakdowns,
+        definitions,
+        reporting,
+        cells,
+        cell_keys,
+        meta,
+        method: "direct",
+        design_columns,
+    })
+}
+
+/// The design of a source from its raw columns (the replicate columns are
+/// taken over), and its columns when kept for pooling.
+fn design_of(
+    text: &crate::config::Source,
+    d: &crate::config::DesignSpec,
+    raw: &Frame,
+    replicates: Vec<(String, Column)>,
+    keep_design: bool,
+    file: &str,
+) -> Result<(Design, Option<DesignColumns>)> {
     fn named<'a>(raw: &'a Frame, c: &'a Text) -> NamedColumn<'a> {
         NamedColumn { name: c.get_ref(), column: raw.column(c.get_ref()).expect("column was read") }
     }
@@ -703,7 +787,7 @@ fn prepare_source(
             }
         };
         Design::replicate(ReplicateSpec {
-            weights: named(&raw, &d.weights),
+            weights: named(raw, &d.weights),
             replicates,
             rep_type,
             rho: d.rho,
@@ -726,7 +810,7 @@ fn prepare_source(
             }
         };
         if keep_design {
-            let kept = |c: &Option<Text>| c.as_ref().map(|c| (c.get_ref().clone(), named(&raw, c).column.clone()));
+            let kept = |c: &Option<Text>| c.as_ref().map(|c| (c.get_ref().clone(), named(raw, c).column.clone()));
             design_columns = Some(DesignColumns {
                 strata: kept(&d.strata),
                 ids: kept(&d.ids),
@@ -738,50 +822,17 @@ fn prepare_source(
         Design::linear(
             raw.n_rows(),
             &LinearSpec {
-                weights: Some(named(&raw, &d.weights)),
-                strata: d.strata.as_ref().map(|c| named(&raw, c)),
-                ids: d.ids.as_ref().map(|c| named(&raw, c)),
-                fpc: d.fpc.as_ref().map(|c| named(&raw, c)),
+                weights: Some(named(raw, &d.weights)),
+                strata: d.strata.as_ref().map(|c| named(raw, c)),
+                ids: d.ids.as_ref().map(|c| named(raw, c)),
+                fpc: d.fpc.as_ref().map(|c| named(raw, c)),
                 nest: d.nest,
                 lonely_psu,
             },
         )
     }
     .map_err(|e| data_error(format!("{file}: {e}")))?;
-
-    let total: f64 = design.weights().iter().sum();
-    for level in levels {
-        report.population_by_level.insert(level.clone(), total);
-    }
-    let summary = design.summary();
-    let meta = SourceMeta {
-        name: source.name.get_ref().clone(),
-        file: source.file.get_ref().clone(),
-        rows: raw.n_rows(),
-        years: years.labels.clone(),
-        design: format!(
-            "{} design, {} strata, {} PSUs, {} replicates, {} degrees of freedom",
-            summary.kind, summary.n_strata, summary.n_psu, summary.n_replicates, summary.df
-        ),
-        variables: meta_variables,
-        pooled: Vec::new(),
-    };
-    let (cells, cell_keys) = cells(&frame, &years, &geo, &breakdowns);
-    Ok(Prepared {
-        frame,
-        design,
-        years,
-        geo,
-        levels: levels.to_vec(),
-        breakdowns,
-        definitions,
-        reporting,
-        cells,
-        cell_keys,
-        meta,
-        method: "direct",
-        design_columns,
-    })
+    Ok((design, design_columns))
 }
 
 /// The finest cells of the rows: year × area at every level × group of every breakdown.

@@ -4,27 +4,42 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef};
-use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{Array, ArrayRef, DictionaryArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
-use urbis_core::{Column, Frame};
+use urbis_core::{Column, Frame, MISSING_CODE};
 
 use crate::error::{IoError, Result};
 use crate::text::{parse_number, TextBuilder};
 use crate::{ColumnType, ReadOptions};
 
-/// Rows read by one thread, and its columns (by position in the request).
-type ShareRead = (usize, Vec<(usize, Builder)>);
+/// One column as read: its position in the request, and its rows and values.
+type ColumnRead = (usize, Result<(usize, Builder)>);
 
 enum Builder {
     Number(Vec<f64>),
-    Text(TextBuilder),
+    Text(TextBuilder, Interned),
 }
+
+/// The codes of a dictionary-encoded text column's dictionary, kept while
+/// consecutive batches share it (a row group's batches do): each dictionary
+/// entry is looked up once, not each row.
+#[derive(Default)]
+struct Interned {
+    dictionary: Option<ArrayRef>,
+    codes: Vec<u32>,
+}
+
+/// A dictionary entry not yet met in the rows (its code is given when it is,
+/// so that levels keep their order of first appearance).
+const UNSEEN: u32 = MISSING_CODE - 1;
 
 /// Every column chunk must lie inside the file: the decoder asserts it
 /// (a panic) rather than returning an error, so damaged files are refused here.
@@ -42,14 +57,36 @@ fn check_chunks(metadata: &parquet::file::metadata::ParquetMetaData, file_len: u
     Ok(())
 }
 
+/// The reader's view of the file: text columns stored as UTF-8 are asked
+/// for as dictionaries (Parquet writes them dictionary-encoded), so that
+/// their values are interned once per dictionary entry instead of hashed
+/// row by row. Falls back to the plain schema if the hint is refused.
+fn with_dictionaries(plain: ArrowReaderMetadata, text: &[&str]) -> ArrowReaderMetadata {
+    let schema = plain.schema();
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 if text.contains(&f.name().as_str()) => f
+                .as_ref()
+                .clone()
+                .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let options = ArrowReaderOptions::new().with_schema(hinted);
+    ArrowReaderMetadata::try_new(plain.metadata().clone(), options).unwrap_or(plain)
+}
+
 pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
     let file = path.display().to_string();
     let bad = |e: &dyn std::fmt::Display| IoError::Parquet { file: file.clone(), reason: e.to_string() };
-    let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| bad(&e))?;
+    let open = || File::open(path).map_err(|source| IoError::Open { file: file.clone(), source });
+    let plain = ArrowReaderMetadata::load(&open()?, ArrowReaderOptions::new()).map_err(|e| bad(&e))?;
     let file_len = std::fs::metadata(path).map_err(|source| IoError::Open { file: file.clone(), source })?.len();
-    check_chunks(builder.metadata(), file_len).map_err(|e| bad(&e))?;
-    let schema = builder.schema().clone();
+    check_chunks(plain.metadata(), file_len).map_err(|e| bad(&e))?;
+    let schema = plain.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let wanted: Vec<String> = if options.columns.is_empty() { names.clone() } else { options.columns.clone() };
     let mut roots = Vec::new();
@@ -65,74 +102,66 @@ pub(crate) fn read(path: &Path, options: &ReadOptions) -> Result<Frame> {
             }
         }
     }
-    let total_rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-    drop(builder);
-    // Columns are decoded in parallel, each thread reading its share of them
-    // (at least 8 columns each: for fewer, a second reader costs more memory
-    // than it saves time).
-    const COLUMNS_PER_THREAD: usize = 8;
-    let threads =
-        std::thread::available_parallelism().map_or(1, |n| n.get()).min(wanted.len() / COLUMNS_PER_THREAD).max(1);
-    let shares: Vec<Vec<usize>> = (0..threads).map(|t| (t..wanted.len()).step_by(threads).collect()).collect();
-    let read_share = |share: &[usize]| -> Result<ShareRead> {
-        let handle = File::open(path).map_err(|source| IoError::Open { file: file.clone(), source })?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| bad(&e))?;
-        let mask = ProjectionMask::roots(builder.parquet_schema(), share.iter().map(|&c| roots[c]));
+    let is_text: Vec<bool> = roots
+        .iter()
+        .zip(&wanted)
+        .map(|(&i, w)| options.type_of(w) == ColumnType::Text || !is_numeric(schema.field(i).data_type()))
+        .collect();
+    let text: Vec<&str> = wanted.iter().zip(&is_text).filter(|(_, t)| **t).map(|(w, _)| w.as_str()).collect();
+    let metadata = with_dictionaries(plain, &text);
+    let total_rows = usize::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+    // Each column is read by its own reader; threads take the next column
+    // as they finish one, so that slow (text) and fast columns even out.
+    let read_column = |c: usize| -> Result<(usize, Builder)> {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [roots[c]]);
         let reader = builder.with_projection(mask).with_batch_size(1 << 16).build().map_err(|e| bad(&e))?;
-        let mut builders: Vec<(usize, Builder)> = share
-            .iter()
-            .map(|&c| {
-                let w = &wanted[c];
-                let field = schema.field_with_name(w).expect("column exists");
-                let text = options.type_of(w) == ColumnType::Text || !is_numeric(field.data_type());
-                let b = if text {
-                    Builder::Text(TextBuilder::default())
-                } else {
-                    // The row count comes from the file: trust it only so far.
-                    Builder::Number(Vec::with_capacity(total_rows.min(1 << 24)))
-                };
-                (c, b)
-            })
-            .collect();
+        // The row count comes from the file: trust it only so far.
+        let capacity = total_rows.min(1 << 24);
+        let mut b = if is_text[c] {
+            Builder::Text(TextBuilder::with_capacity(capacity), Interned::default())
+        } else {
+            Builder::Number(Vec::with_capacity(capacity))
+        };
         let mut n_rows = 0usize;
         for batch in reader {
             let batch = batch.map_err(|e| bad(&e))?;
-            for (c, b) in &mut builders {
-                let w = &wanted[*c];
-                let array =
-                    batch.column_by_name(w).ok_or_else(|| bad(&format!("column '{w}' missing in a row group")))?;
-                append(b, array, options, &file, w, n_rows)?;
-            }
+            append(&mut b, batch.column(0), options, &file, &wanted[c], n_rows)?;
             n_rows += batch.num_rows();
         }
-        Ok((n_rows, builders))
+        Ok((n_rows, b))
     };
-    let results: Vec<Result<ShareRead>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = shares.iter().map(|share| scope.spawn(|| read_share(share))).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(wanted.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let worker = || -> Vec<ColumnRead> {
+        std::iter::from_fn(|| Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&c| c < wanted.len()))
+            .map(|c| (c, read_column(c)))
+            .collect()
+    };
+    let mut results: Vec<ColumnRead> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
         // The Parquet decoder panics on some damaged files instead of
         // returning an error; such a file is refused like any damaged one.
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(bad(&"the file is damaged (its pages cannot be decoded)"))))
-            .collect()
+        let damaged = || vec![(0, Err(bad(&"the file is damaged (its pages cannot be decoded)")))];
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| damaged())).collect()
     });
-    let mut n_rows = 0;
-    let mut builders: Vec<Option<Builder>> = (0..wanted.len()).map(|_| None).collect();
-    for result in results {
-        let (rows, part) = result?;
-        n_rows = rows;
-        for (c, b) in part {
-            builders[c] = Some(b);
-        }
+    // In the order asked for; the first column's error when several fail.
+    results.sort_by_key(|(c, r)| (r.is_ok(), *c));
+    let mut columns = Vec::with_capacity(wanted.len());
+    for (_, result) in results {
+        columns.push(result?);
     }
-    let builders = builders.into_iter().map(|b| b.expect("every column read"));
+    let n_rows = columns.first().map_or(0, |(rows, _)| *rows);
+    if columns.len() != wanted.len() || columns.iter().any(|(rows, _)| *rows != n_rows) {
+        return Err(bad(&"the columns have different numbers of rows"));
+    }
     let mut frame = Frame::new(file, n_rows);
-    for (name, b) in wanted.into_iter().zip(builders) {
+    for (name, (_, b)) in wanted.into_iter().zip(columns) {
         frame.push(
             name,
             match b {
                 Builder::Number(v) => Column::Number(v),
-                Builder::Text(t) => t.finish(),
+                Builder::Text(t, _) => t.finish(),
             },
         );
     }
@@ -177,27 +206,68 @@ fn append(
                 });
             }
         }
-        Builder::Text(t) => {
-            let strings = arrow_cast::cast(array, &DataType::Utf8)
-                .map_err(|e| IoError::Invalid { file: file.into(), reason: format!("column '{column}': {e}") })?;
-            let strings = strings.as_string::<i32>();
-            for i in 0..strings.len() {
-                if strings.is_null(i) || options.is_missing(strings.value(i)) {
-                    t.push(None);
-                } else {
-                    t.push(Some(strings.value(i)));
+        Builder::Text(t, interned) => match array.as_dictionary_opt::<Int32Type>() {
+            Some(dictionary) if dictionary.values().data_type() == &DataType::Utf8 => {
+                push_dictionary(t, interned, dictionary, options);
+            }
+            _ => {
+                let strings = arrow_cast::cast(array, &DataType::Utf8)
+                    .map_err(|e| IoError::Invalid { file: file.into(), reason: format!("column '{column}': {e}") })?;
+                let strings = strings.as_string::<i32>();
+                for i in 0..strings.len() {
+                    if strings.is_null(i) || options.is_missing(strings.value(i)) {
+                        t.push(None);
+                    } else {
+                        t.push(Some(strings.value(i)));
+                    }
                 }
             }
-        }
+        },
     }
     Ok(())
+}
+
+/// Appends a dictionary-encoded text batch: each dictionary entry is
+/// interned when a row first uses it, so the levels come in the order of
+/// their first row, as when every row's value is pushed.
+fn push_dictionary(
+    t: &mut TextBuilder,
+    interned: &mut Interned,
+    array: &DictionaryArray<Int32Type>,
+    options: &ReadOptions,
+) {
+    let values = array.values();
+    if !interned.dictionary.as_ref().is_some_and(|d| Arc::ptr_eq(d, values)) {
+        interned.dictionary = Some(values.clone());
+        interned.codes.clear();
+        interned.codes.resize(values.len(), UNSEEN);
+    }
+    let strings = values.as_string::<i32>();
+    let keys = array.keys();
+    for (i, &key) in keys.values().iter().enumerate() {
+        if keys.is_null(i) {
+            t.push_code(MISSING_CODE);
+            continue;
+        }
+        let k = key as usize;
+        let code = &mut interned.codes[k];
+        if *code == UNSEEN {
+            let missing = strings.is_null(k) || options.is_missing(strings.value(k));
+            *code = t.code((!missing).then(|| strings.value(k)));
+        }
+        t.push_code(*code);
+    }
 }
 
 fn push_numbers(v: &mut Vec<f64>, array: &ArrayRef) -> Option<()> {
     macro_rules! prim {
         ($t:ty) => {{
             let a = array.as_primitive::<$t>();
-            v.extend((0..a.len()).map(|i| if a.is_null(i) { f64::NAN } else { a.value(i) as f64 }));
+            if a.null_count() == 0 {
+                v.extend(a.values().iter().map(|&x| x as f64));
+            } else {
+                v.extend((0..a.len()).map(|i| if a.is_null(i) { f64::NAN } else { a.value(i) as f64 }));
+            }
         }};
     }
     match array.data_type() {

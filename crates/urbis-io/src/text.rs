@@ -17,8 +17,22 @@ pub(crate) struct TextBuilder {
 }
 
 impl TextBuilder {
+    /// A builder with room for `rows` codes.
+    pub fn with_capacity(rows: usize) -> Self {
+        TextBuilder {
+            index: HashMap::new(),
+            column: TextColumn { codes: Vec::with_capacity(rows), levels: Vec::new() },
+        }
+    }
+
     pub fn push(&mut self, value: Option<&str>) {
-        let code = match value {
+        let code = self.code(value);
+        self.push_code(code);
+    }
+
+    /// The code of a value, a new level when it is new.
+    pub fn code(&mut self, value: Option<&str>) -> u32 {
+        match value {
             None => MISSING_CODE,
             Some(v) => match self.index.get(v) {
                 Some(&c) => c,
@@ -29,7 +43,11 @@ impl TextBuilder {
                     c
                 }
             },
-        };
+        }
+    }
+
+    /// Appends a row with a code from [`Self::code`].
+    pub fn push_code(&mut self, code: u32) {
         self.column.codes.push(code);
     }
 

@@ -85,3 +85,29 @@ fn a_page_the_decoder_panics_on_is_refused() {
     let err = read_table(&path, &ReadOptions::default()).unwrap_err().to_string();
     assert!(err.contains("not a readable Parquet file"), "{err}");
 }
+
+/// Text columns are read through their Parquet dictionaries: each row
+/// group has its own, and the levels still come in the order of their
+/// first row, with user missing codes applied once per dictionary entry.
+#[test]
+fn dictionary_text_keeps_first_appearance_order_across_row_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.parquet");
+    let groups = [vec![Some("DE"), None, Some("AT"), Some("DE")], vec![Some("XX"), Some("FR"), Some("AT"), Some("FR")]];
+    let file = std::fs::File::create(&path).unwrap();
+    let batch = |values: &[Option<&str>]| {
+        RecordBatch::try_from_iter([("cob", Arc::new(StringArray::from(values.to_vec())) as ArrayRef)]).unwrap()
+    };
+    let mut writer = ArrowWriter::try_new(file, batch(&groups[0]).schema(), None).unwrap();
+    for values in &groups {
+        writer.write(&batch(values)).unwrap();
+        writer.flush().unwrap();
+    }
+    writer.close().unwrap();
+    let options = ReadOptions { missing: vec!["XX".into()], ..Default::default() };
+    let frame = read_table(&path, &options).unwrap();
+    let Some(Column::Text(cob)) = frame.column("cob") else { panic!("cob is text") };
+    assert_eq!(cob.levels, ["DE", "AT", "FR"]);
+    let values: Vec<Option<&str>> = (0..8).map(|i| cob.get(i)).collect();
+    assert_eq!(values, [Some("DE"), None, Some("AT"), Some("DE"), None, Some("FR"), Some("AT"), Some("FR")]);
+}

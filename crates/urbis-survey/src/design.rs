@@ -2,8 +2,6 @@
 //! (weights, strata, first-stage PSUs, fpc, lonely-PSU policy) or a
 //! replicate-weight design (BRR, Fay, JK1, JKn, bootstrap).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use urbis_core::{Column, MISSING_CODE};
 
@@ -173,50 +171,18 @@ impl Design {
             Some(c) => Some((c.name, keys(c, "PSU id")?)),
             None => None,
         };
-        // PSU key: (stratum, id) when nested or without ids; the id alone otherwise.
-        let mut psu_key: HashMap<(u32, u32), u32> = HashMap::new();
-        let mut psu_keys: Vec<(u32, u32)> = Vec::new();
-        let mut raw_psu = Vec::with_capacity(n_rows);
-        let mut stratum_of_id: HashMap<u32, u32> = HashMap::new();
-        for i in 0..n_rows {
-            let h = strata.codes[i];
-            let key = match &ids {
-                None => (h, i as u32),
-                Some((_, g)) if spec.nest => (h, g.codes[i]),
-                Some((name, g)) => {
-                    let id = g.codes[i];
-                    let first = *stratum_of_id.entry(id).or_insert(h);
-                    if first != h {
-                        return Err(SurveyError::NotNested {
-                            column: name.to_string(),
-                            psu: g.labels[id as usize].clone(),
-                            first: strata.labels[first as usize].clone(),
-                            second: strata.labels[h as usize].clone(),
-                        });
-                    }
-                    (h, id)
-                }
-            };
-            let next = psu_keys.len() as u32;
-            let code = *psu_key.entry(key).or_insert_with(|| {
-                psu_keys.push(key);
-                next
-            });
-            raw_psu.push(code);
+        if let (Some((name, g)), false) = (&ids, spec.nest) {
+            check_nested(name, g, &strata)?;
         }
-        // Number PSUs densely in (stratum, id) order.
-        let mut order: Vec<u32> = (0..psu_keys.len() as u32).collect();
-        order.sort_by_key(|&p| psu_keys[p as usize]);
-        let mut rank = vec![0u32; order.len()];
-        for (r, &p) in order.iter().enumerate() {
-            rank[p as usize] = r as u32;
-        }
-        let psu_of_row: Vec<u32> = raw_psu.iter().map(|&p| rank[p as usize]).collect();
-        // Per-row intermediates are freed as soon as possible: this is the
-        // memory peak of a run on large files.
-        drop(raw_psu);
+        // PSU key: (stratum, id), or (stratum, row) without ids; PSUs are
+        // numbered densely in key order. Per-row intermediates are freed as
+        // soon as possible: this is the memory peak of a run on large files.
+        let (psu_of_row, psu_keys) = match &ids {
+            Some((_, g)) => number_pairs(&strata.codes, strata.len(), g.len(), |i| g.codes[i]),
+            None => number_pairs(&strata.codes, strata.len(), n_rows, |i| i as u32),
+        };
         drop(ids);
-        let stratum_of_psu: Vec<u32> = order.iter().map(|&p| psu_keys[p as usize].0).collect();
+        let stratum_of_psu: Vec<u32> = psu_keys.iter().map(|&(h, _)| h).collect();
         let n_strata = strata.len();
         let mut n_psu = vec![0u32; n_strata];
         for &h in &stratum_of_psu {
@@ -326,6 +292,60 @@ impl Design {
         let df = replicate_rank(&columns, 0..weights.len()) as f64 - 1.0;
         Ok(Design { weights, kind: Kind::Replicate(Replicate { columns, scale, rscales, mse: spec.mse, df }) })
     }
+}
+
+/// Without nesting, a PSU id names one PSU: it must lie in one stratum.
+fn check_nested(name: &str, ids: &Grouping, strata: &Grouping) -> Result<()> {
+    let mut stratum_of_id = vec![MISSING_CODE; ids.len()];
+    for (&id, &h) in ids.codes.iter().zip(&strata.codes) {
+        let first = &mut stratum_of_id[id as usize];
+        if *first == MISSING_CODE {
+            *first = h;
+        } else if *first != h {
+            return Err(SurveyError::NotNested {
+                column: name.to_string(),
+                psu: ids.labels[id as usize].clone(),
+                first: strata.labels[*first as usize].clone(),
+                second: strata.labels[h as usize].clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Dense codes of the pairs (`outer[i]`, `inner(i)`) of every row, numbered
+/// in the order of the pairs (outer first), and the pairs. `inner` is below
+/// `width`. Pairs are marked in a table when it is small, sorted otherwise.
+fn number_pairs(
+    outer: &[u32],
+    n_outer: usize,
+    width: usize,
+    inner: impl Fn(usize) -> u32,
+) -> (Vec<u32>, Vec<(u32, u32)>) {
+    const DENSE: usize = 1 << 24;
+    if n_outer.saturating_mul(width) <= DENSE {
+        // Pairs present are marked 0, then numbered in table order.
+        let mut code = vec![MISSING_CODE; n_outer * width];
+        for (i, &h) in outer.iter().enumerate() {
+            code[h as usize * width + inner(i) as usize] = 0;
+        }
+        let mut pairs = Vec::new();
+        for (k, c) in code.iter_mut().enumerate() {
+            if *c == 0 {
+                *c = pairs.len() as u32;
+                pairs.push(((k / width) as u32, (k % width) as u32));
+            }
+        }
+        let codes = outer.iter().enumerate().map(|(i, &h)| code[h as usize * width + inner(i) as usize]).collect();
+        return (codes, pairs);
+    }
+    let key = |i: usize| (u64::from(outer[i]) << 32) | u64::from(inner(i));
+    let mut sorted: Vec<u64> = (0..outer.len()).map(key).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let codes = (0..outer.len()).map(|i| sorted.binary_search(&key(i)).map_or(MISSING_CODE, |p| p as u32)).collect();
+    let pairs = sorted.iter().map(|&k| ((k >> 32) as u32, k as u32)).collect();
+    (codes, pairs)
 }
 
 fn keys(c: NamedColumn, what: &str) -> Result<Grouping> {

@@ -1,6 +1,7 @@
 //! Turning key columns (strata, PSU ids, domains, categories) into dense codes.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use urbis_core::frame::format_number;
 use urbis_core::{Column, MISSING_CODE};
@@ -44,20 +45,7 @@ impl Grouping {
             }
             Column::Number(v) => {
                 // Distinct values first (few), then sorted; codes in one more pass.
-                let mut first: HashMap<u64, u32> = HashMap::new();
-                let mut distinct: Vec<f64> = Vec::new();
-                let raw: Vec<u32> = v
-                    .iter()
-                    .map(|&x| {
-                        if x.is_nan() {
-                            return MISSING_CODE;
-                        }
-                        *first.entry(normal_bits(x)).or_insert_with(|| {
-                            distinct.push(if x == 0.0 { 0.0 } else { x });
-                            (distinct.len() - 1) as u32
-                        })
-                    })
-                    .collect();
+                let (raw, distinct) = number_codes(v);
                 let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
                 order.sort_by(|a, b| distinct[*a as usize].total_cmp(&distinct[*b as usize]));
                 let mut rank = vec![0u32; order.len()];
@@ -320,6 +308,75 @@ pub fn cells_of(parts: &[(&[u32], usize)]) -> (Vec<u32>, Vec<Vec<u32>>) {
         keys = next;
     }
     (codes, keys)
+}
+
+/// Dense codes of the numbers of a column in order of first appearance
+/// (`MISSING_CODE` for NaN), and the distinct numbers (-0 counted as 0).
+/// Small whole numbers (the usual codes) are looked up directly, other
+/// values by their bits; runs of one value (household ids) by the last one.
+pub fn number_codes(v: &[f64]) -> (Vec<u32>, Vec<f64>) {
+    const SMALL: usize = 1024;
+    let mut small = vec![MISSING_CODE; SMALL];
+    let mut other: KeyMap<u32> = KeyMap::default();
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut last: Option<(u64, u32)> = None;
+    let codes = v
+        .iter()
+        .map(|&x| {
+            if x.is_nan() {
+                return MISSING_CODE;
+            }
+            let bits = normal_bits(x);
+            if let Some((b, code)) = last {
+                if b == bits {
+                    return code;
+                }
+            }
+            let slot = if (0.0..SMALL as f64).contains(&x) && x.fract() == 0.0 {
+                &mut small[x as usize]
+            } else {
+                other.entry(bits).or_insert(MISSING_CODE)
+            };
+            if *slot == MISSING_CODE {
+                *slot = distinct.len() as u32;
+                distinct.push(if x == 0.0 { 0.0 } else { x });
+            }
+            last = Some((bits, *slot));
+            *slot
+        })
+        .collect();
+    (codes, distinct)
+}
+
+/// A hash map keyed by 64-bit keys (number bits, packed codes), hashed by
+/// [`Fmix64`]: the default SipHash costs more than the rest of a pass over
+/// millions of rows.
+pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<Fmix64>>;
+
+/// MurmurHash3's 64-bit finaliser: a fast, well-mixed hash of one `u64` key
+/// (the bits of whole numbers end in many zeros).
+#[derive(Default)]
+pub struct Fmix64(u64);
+
+impl Hasher for Fmix64 {
+    fn finish(&self) -> u64 {
+        let mut k = self.0;
+        k ^= k >> 33;
+        k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        k ^= k >> 33;
+        k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        k ^ (k >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k;
+    }
 }
 
 /// Bits of a number with -0 folded into +0, for use as a hash key.
