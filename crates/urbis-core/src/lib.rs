@@ -18,6 +18,7 @@ pub mod area;
 pub mod dist;
 pub mod estimate;
 pub mod frame;
+pub mod hash;
 pub mod indicator;
 pub mod rng;
 

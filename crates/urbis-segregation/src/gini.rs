@@ -8,11 +8,9 @@
 //! repeat (counts of people give few distinct fractions) their totals are
 //! merged first and only the distinct shares are sorted.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use rayon::slice::ParallelSliceMut;
+use urbis_core::hash::KeyMap;
 
 /// Units above which sorting runs in parallel.
 const PARALLEL_SORT: usize = 1 << 16;
@@ -47,7 +45,7 @@ pub(crate) fn pairwise_abs_sum_in(p: &[f64], t: &[f64], pairs: &mut Vec<(f64, f6
     2.0 * total
 }
 
-type ShareTotals = HashMap<u64, f64, BuildHasherDefault<Fmix64>>;
+type ShareTotals = KeyMap<f64>;
 
 /// Fixed parts of the units merged in parallel (then in order, so results do
 /// not depend on the number of threads).
@@ -87,32 +85,6 @@ fn merge_equal_shares(p: &[f64], t: &[f64]) -> Option<ShareTotals> {
         }
     }
     Some(merged)
-}
-
-/// MurmurHash3's 64-bit finaliser: a fast, well-mixed hash of one `u64` key
-/// (share bit patterns often end in many zeros).
-#[derive(Default)]
-struct Fmix64(u64);
-
-impl Hasher for Fmix64 {
-    fn finish(&self) -> u64 {
-        let mut k = self.0;
-        k ^= k >> 33;
-        k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        k ^= k >> 33;
-        k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        k ^ (k >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, k: u64) {
-        self.0 = k;
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Turning key columns (strata, PSU ids, domains, categories) into dense codes.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use urbis_core::frame::format_number;
+use urbis_core::hash::KeyMap;
 use urbis_core::{Column, MISSING_CODE};
 
 /// Dense codes per row (`MISSING_CODE` where the key is missing) and the label
@@ -346,37 +346,6 @@ pub fn number_codes(v: &[f64]) -> (Vec<u32>, Vec<f64>) {
         })
         .collect();
     (codes, distinct)
-}
-
-/// A hash map keyed by 64-bit keys (number bits, packed codes), hashed by
-/// [`Fmix64`]: the default SipHash costs more than the rest of a pass over
-/// millions of rows.
-pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<Fmix64>>;
-
-/// MurmurHash3's 64-bit finaliser: a fast, well-mixed hash of one `u64` key
-/// (the bits of whole numbers end in many zeros).
-#[derive(Default)]
-pub struct Fmix64(u64);
-
-impl Hasher for Fmix64 {
-    fn finish(&self) -> u64 {
-        let mut k = self.0;
-        k ^= k >> 33;
-        k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        k ^= k >> 33;
-        k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        k ^ (k >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, k: u64) {
-        self.0 = k;
-    }
 }
 
 /// Bits of a number with -0 folded into +0, for use as a hash key.

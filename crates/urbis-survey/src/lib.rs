@@ -39,6 +39,6 @@ pub use estimate::{
     domains_of, estimate, estimate_domain_sets, estimate_domain_sets_within, estimate_domains, estimate_in,
     DomainEstimates, Row, SortedValues,
 };
-pub use grouping::{cells_of, number_codes, DomainSets, Grouping, KeyMap};
+pub use grouping::{cells_of, number_codes, DomainSets, Grouping};
 pub use sample::QuantileRule;
 pub use statistic::{GiniRule, Options, Statistic};
