@@ -16,11 +16,13 @@
 //! PSU and domain, and every variance and covariance (differences and
 //! ratios of domains, gaps to natives) follows from them.
 //!
-//! `Σ z_p² − (Σ z_p)² / n_h` is formed from raw products, which loses a few
-//! digits against summing the centred scores when a domain's scores are
-//! large against their spread (about 1e-13 relative for the shares of the
-//! catalogue); supports (PSUs with positive-weight rows, for degrees of
-//! freedom) are kept exactly as bit sets.
+//! Sums of squares formed from products can cancel. Two guards keep them
+//! to rounding: each ratio's numerator is kept centred at the block's ratio
+//! in the slot (so a domain whose rows all have nearly the same ratio does
+//! not leave noise), and a value whose quadratic form or centring keeps
+//! fewer than six digits has its sums of squares formed score by score from
+//! the PSUs' slot totals, which each block keeps. Supports (PSUs with
+//! positive-weight rows, for degrees of freedom) are kept exactly as bit sets.
 
 use std::collections::HashMap;
 
