@@ -111,6 +111,13 @@ fn values(x: &Fixture, design: &Design, stat: &Statistic, with_regions: bool) ->
         .collect()
 }
 
+/// How a value holds its uncertainty (the variant's name in its debug form).
+fn spread_kind(v: &DomainValue) -> String {
+    let text = format!("{v:?}");
+    let spread = text.split("spread: ").nth(1).unwrap_or_default();
+    spread.split([' ', '{', '(']).next().unwrap_or_default().to_string()
+}
+
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
 }
@@ -139,6 +146,10 @@ fn check(rows: &[Row], lonely: LonelyPsu, fpc: bool, stat: &Statistic) -> Result
     let x = fixture(rows, fpc);
     let design = design(&x.frame, lonely, fpc);
     let (a, b) = (values(&x, &design, stat, true), values(&x, &design, stat, false));
+    // The regions are a partition the PSUs nest in: the moments were used.
+    let kinds = |v: &[Vec<Option<DomainValue>>]| v.iter().flatten().flatten().map(spread_kind).collect::<Vec<_>>();
+    prop_assert!(kinds(&a).iter().all(|k| *k == "Moments"), "{:?}", kinds(&a));
+    prop_assert!(kinds(&b).iter().all(|k| *k != "Moments"), "{:?}", kinds(&b));
     for (sa, sb) in a.iter().zip(&b) {
         for (va, vb) in sa.iter().zip(sb) {
             same(va.clone(), vb.clone(), &design, &format!("{stat:?} value"))?;
@@ -200,6 +211,7 @@ fn a_psu_spanning_regions_falls_back_to_psu_totals() {
     let design = design(&x.frame, LonelyPsu::Remove, false);
     let stat = Statistic::Mean("y".into());
     let (a, b) = (values(&x, &design, &stat, true), values(&x, &design, &stat, false));
+    assert!(a.iter().flatten().flatten().all(|v| spread_kind(v) != "Moments"));
     for (sa, sb) in a.iter().zip(&b) {
         for (va, vb) in sa.iter().zip(sb) {
             let (ea, eb) = (
