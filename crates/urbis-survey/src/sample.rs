@@ -1,6 +1,10 @@
 //! Sorted samples and the weighted quantile rules of R survey, convey and laeken.
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
+
+/// Samples above which sorting runs in parallel.
+const PARALLEL_SORT: usize = 1 << 16;
 
 /// The rows of one domain that contribute to a statistic, stably sorted by value.
 #[derive(Debug, Clone, Default)]
@@ -17,10 +21,20 @@ pub(crate) struct Sorted {
 }
 
 impl Sorted {
-    /// Stable sort of `rows` by `values[row]` (ties keep row order, as R's `order`).
-    pub fn new(mut rows: Vec<u32>, values: &[f64]) -> Sorted {
-        rows.sort_by(|a, b| values[*a as usize].total_cmp(&values[*b as usize]));
-        let x = rows.iter().map(|&r| values[r as usize]).collect();
+    /// Stable sort of `rows` by `values[row]` (ties keep the order of
+    /// `rows`, as R's `order`). The values travel with their rows, so the
+    /// comparisons read memory in order; a large sample is sorted in
+    /// parallel (a stable sort has one result, however it is computed).
+    pub fn new(rows: Vec<u32>, values: &[f64]) -> Sorted {
+        let mut pairs: Vec<(f64, u32)> = rows.iter().map(|&r| (values[r as usize], r)).collect();
+        drop(rows);
+        let by_value = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0);
+        if pairs.len() >= PARALLEL_SORT {
+            pairs.par_sort_by(by_value);
+        } else {
+            pairs.sort_by(by_value);
+        }
+        let (x, rows) = pairs.into_iter().unzip();
         Sorted { rows, x, w: Vec::new(), carried_from: 0 }
     }
 
