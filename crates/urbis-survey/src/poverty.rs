@@ -109,7 +109,17 @@ fn populations_of(ctx: &Context, domains: &[Sorted]) -> Vec<u32> {
 fn populations_in_order(ctx: &Context, order: &Order) -> Vec<u32> {
     let Some(populations) = ctx.populations else { return vec![0; order.n_domains()] };
     let mut seen = vec![UNSEEN; order.n_domains()];
-    order.each_row(|d, r| seen[d] = join_population(seen[d], populations.codes[r as usize]));
+    match (ctx.shared, &ctx.presorted) {
+        // The order is the shared sort: the population of each of its rows
+        // is looked up once for every set, then read in order.
+        (Some(shared), Some((sorted, _))) => {
+            let codes = shared
+                .sorted_populations
+                .get_or_init(|| sorted.rows.iter().map(|&r| populations.codes[r as usize]).collect());
+            order.each_position(|d, j| seen[d] = join_population(seen[d], codes[j]));
+        }
+        _ => order.each_row(|d, r| seen[d] = join_population(seen[d], populations.codes[r as usize])),
+    }
     seen.iter().map(|&p| if p == UNSEEN { NO_POPULATION } else { p }).collect()
 }
 
@@ -419,6 +429,8 @@ fn with_population_median<P: Sync>(
 pub(crate) struct Shared {
     /// `scale ×` each population's median, and the spread of its influence.
     population: std::sync::OnceLock<(Vec<f64>, Vec<Arc<Spread>>)>,
+    /// The population of each row of the shared sort, in its order.
+    sorted_populations: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// `scale ×` the median of each whole population and the spreads of their

@@ -118,6 +118,15 @@ impl<'a> Order<'a> {
         }
     }
 
+    /// Visits the rows in order as (domain, position in the order).
+    pub fn each_position(&self, mut visit: impl FnMut(usize, usize)) {
+        for (j, &d) in self.domains.iter().enumerate() {
+            if d != MISSING_CODE {
+                visit(d as usize, j);
+            }
+        }
+    }
+
     /// Visits the rows in order as (domain, row).
     pub fn each_row(&self, mut visit: impl FnMut(usize, u32)) {
         for (&d, &r) in self.domains.iter().zip(&self.sorted.rows) {
