@@ -282,17 +282,24 @@ pub fn estimate_domain_sets_within(
     let sorted_cells = presorted.and_then(|p| sets.cells_of_rows(&p.rows));
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
+    // Each set's row-sized code vectors are handed on to the next set.
+    let spare: std::sync::Mutex<Vec<Vec<u32>>> = std::sync::Mutex::new(Vec::new());
+    let take = || spare.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
     let out = (0..sets.len())
         .into_par_iter()
         .map(|s| {
-            let mut ctx = Context::new(frame, design, sets.grouping(s), options)?;
-            ctx.presorted = presorted.map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref())));
+            let mut ctx = Context::new(frame, design, sets.grouping_in(s, take()), options)?;
+            ctx.presorted = presorted.map(|p| (p, sets.domains_of_rows(s, &p.rows, sorted_cells.as_deref(), take())));
             ctx.populations = populations;
             ctx.shared = Some(&shared);
-            Ok(compute(&ctx, stat)?
-                .into_iter()
-                .map(|(variable, values)| DomainEstimates { variable, values })
-                .collect())
+            let outputs = compute(&ctx, stat);
+            if let Ok(mut spare) = spare.lock() {
+                if let std::borrow::Cow::Owned(g) = ctx.domains {
+                    spare.push(g.codes);
+                }
+                spare.extend(ctx.presorted.map(|(_, codes)| codes));
+            }
+            Ok(outputs?.into_iter().map(|(variable, values)| DomainEstimates { variable, values }).collect())
         })
         .collect();
     crate::poverty::release_scratch();

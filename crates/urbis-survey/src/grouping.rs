@@ -216,12 +216,19 @@ impl<'a> DomainSets<'a> {
 
     /// Set `s` as the domain of every row (unlabelled when built from cells).
     pub fn grouping(&self, s: usize) -> std::borrow::Cow<'a, Grouping> {
+        self.grouping_in(s, Vec::new())
+    }
+
+    /// [`Self::grouping`], its codes written into `buffer` (a vector used
+    /// before, so that its memory is not mapped afresh).
+    pub(crate) fn grouping_in(&self, s: usize, mut buffer: Vec<u32>) -> std::borrow::Cow<'a, Grouping> {
         match &self.layout {
             Layout::Rows(g) => std::borrow::Cow::Borrowed(&g[s]),
             Layout::Cells { cells, sets, .. } => {
                 let (map, n) = sets[s];
-                let codes = cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }).collect();
-                std::borrow::Cow::Owned(Grouping { codes, labels: vec![String::new(); n] })
+                buffer.clear();
+                buffer.extend(cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }));
+                std::borrow::Cow::Owned(Grouping { codes: buffer, labels: vec![String::new(); n] })
             }
         }
     }
@@ -236,17 +243,27 @@ impl<'a> DomainSets<'a> {
 
     /// The domain in set `s` of each of `rows`; `cells` is
     /// [`Self::cells_of_rows`] of the same rows (computed once for all sets).
-    pub(crate) fn domains_of_rows(&self, s: usize, rows: &[u32], cells: Option<&[u32]>) -> Vec<u32> {
+    /// Written into `buffer` (a vector used before, so that its memory is
+    /// not mapped afresh).
+    pub(crate) fn domains_of_rows(
+        &self,
+        s: usize,
+        rows: &[u32],
+        cells: Option<&[u32]>,
+        mut buffer: Vec<u32>,
+    ) -> Vec<u32> {
+        buffer.clear();
         match (&self.layout, cells) {
             (Layout::Cells { sets, .. }, Some(cells)) => {
                 let map = sets[s].0;
-                cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }).collect()
+                buffer.extend(cells.iter().map(|&c| if c == MISSING_CODE { c } else { map[c as usize] }));
             }
             _ => {
                 let codes = &self.grouping(s).codes;
-                rows.iter().map(|&r| codes[r as usize]).collect()
+                buffer.extend(rows.iter().map(|&r| codes[r as usize]));
             }
         }
+        buffer
     }
 
     /// The sets for a pass over the data, and the number of domains of all sets.
