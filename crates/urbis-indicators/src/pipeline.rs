@@ -484,6 +484,8 @@ pub(crate) struct Prepared {
     pub cells: Vec<u32>,
     /// Per cell: its year, area code at each level, then group code of each breakdown.
     pub cell_keys: Vec<Vec<u32>>,
+    /// Per cell: its region (year and area at every level), in which each PSU lies.
+    pub cell_regions: Vec<u32>,
     pub meta: SourceMeta,
     /// `direct` for the annual data, `pooled` for a window of pooled years.
     pub method: &'static str,
@@ -719,7 +721,7 @@ fn prepare_source(
         geo.into_iter().collect::<std::result::Result<Vec<_>, _>>().map_err(|e| data_error(format!("{file}: {e}")))?;
 
     // The design, and the cells of the rows meanwhile.
-    let (design, (cells, cell_keys)) = rayon::join(
+    let (design, (cells, cell_keys, cell_regions)) = rayon::join(
         || design_of(text, d, &raw, replicates, keep_design, &file),
         || cells(&frame, &years, &geo, &breakdowns),
     );
@@ -753,6 +755,7 @@ fn prepare_source(
         reporting,
         cells,
         cell_keys,
+        cell_regions,
         meta,
         method: "direct",
         design_columns,
@@ -836,7 +839,13 @@ fn design_of(
 }
 
 /// The finest cells of the rows: year × area at every level × group of every breakdown.
-fn cells(frame: &Frame, years: &Grouping, geo: &[Grouping], breakdowns: &[Breakdown]) -> (Vec<u32>, Vec<Vec<u32>>) {
+/// Returns the cell of every row, the key of every cell and its region ([`regions`]).
+fn cells(
+    frame: &Frame,
+    years: &Grouping,
+    geo: &[Grouping],
+    breakdowns: &[Breakdown],
+) -> (Vec<u32>, Vec<Vec<u32>>, Vec<u32>) {
     let mut parts: Vec<(&[u32], usize)> = vec![(&years.codes, years.len())];
     parts.extend(geo.iter().map(|g| (g.codes.as_slice(), g.len())));
     for b in breakdowns {
@@ -845,7 +854,9 @@ fn cells(frame: &Frame, years: &Grouping, geo: &[Grouping], breakdowns: &[Breakd
             _ => unreachable!("group columns are text"),
         }
     }
-    cells_of(&parts)
+    let (cells, keys) = cells_of(&parts);
+    let regions = regions(&keys, geo.len());
+    (cells, keys, regions)
 }
 
 /// A window of consecutive survey years to pool.
@@ -968,7 +979,7 @@ fn pool(p: &Prepared, window: &Window) -> Result<Prepared> {
         .collect();
     let reporting =
         TextColumn { codes: rows.iter().map(|&i| p.reporting.codes[i]).collect(), levels: p.reporting.levels.clone() };
-    let (cells, cell_keys) = cells(&frame, &years, &geo, &p.breakdowns);
+    let (cells, cell_keys, cell_regions) = cells(&frame, &years, &geo, &p.breakdowns);
     Ok(Prepared {
         frame,
         design,
@@ -980,6 +991,7 @@ fn pool(p: &Prepared, window: &Window) -> Result<Prepared> {
         reporting,
         cells,
         cell_keys,
+        cell_regions,
         meta: p.meta.clone(),
         method: "pooled",
         design_columns: None,
@@ -1101,10 +1113,10 @@ impl IndicatorSets {
 /// The region of every cell: its year and area at every level (a PSU lies
 /// in one lowest-level area and one year, so in one region; the estimator
 /// checks it and keeps (PSU, domain) totals when a PSU spans regions).
-fn regions(p: &Prepared) -> Vec<u32> {
-    let geo = 1 + p.levels.len();
+fn regions(cell_keys: &[Vec<u32>], n_levels: usize) -> Vec<u32> {
+    let geo = 1 + n_levels;
     let mut code: HashMap<&[u32], u32> = HashMap::new();
-    p.cell_keys
+    cell_keys
         .iter()
         .map(|key| {
             let next = code.len() as u32;
@@ -1246,13 +1258,13 @@ fn compute_indicators(
         Ok((figures, clock.elapsed().as_secs_f64()))
     };
     let heavy = |def: &&Indicator| matches!(def.kind, Kind::Median | Kind::Arpr | Kind::MedianRatio);
-    let (mut sorted, mut other): (Vec<_>, Vec<_>) = rayon::join(
+    let (mut figures, mut others) = rayon::join(
         || todo.iter().enumerate().filter(|(_, d)| heavy(d)).map(|(i, d)| (i, one(d))).collect::<Vec<_>>(),
         || todo.par_iter().enumerate().filter(|(_, d)| !heavy(d)).map(|(i, d)| (i, one(d))).collect::<Vec<_>>(),
     );
-    sorted.append(&mut other);
-    sorted.sort_by_key(|(i, _)| *i);
-    sorted.into_iter().map(|(_, figures)| figures).collect()
+    figures.append(&mut others);
+    figures.sort_by_key(|(i, _)| *i);
+    figures.into_iter().map(|(_, f)| f).collect()
 }
 
 fn compute_indicator(
@@ -1297,8 +1309,7 @@ fn compute_indicator(
             }
         }
     }
-    let regions = regions(p);
-    let view = sets.view(&cells, p.cell_keys.len()).with_regions(&regions);
+    let view = sets.view(&cells, p.cell_keys.len()).with_regions(&p.cell_regions);
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
     // Quantile-based statistics of the same variable share one sort.
     let sorted = match (def.kind, work.column("value")) {

@@ -246,7 +246,7 @@ pub(crate) fn moments(
 /// `a / b` is kept as `T_a − R T_b`, `R` being the block's ratio in the slot,
 /// so that the products of a domain whose rows all have nearly the same
 /// ratio do not cancel to noise (a denominator is never itself centred).
-pub(crate) fn centring(k: usize, ratios: &[(usize, usize)]) -> Vec<Option<usize>> {
+fn centring(k: usize, ratios: &[(usize, usize)]) -> Vec<Option<usize>> {
     let mut by = vec![None; k];
     for &(a, b) in ratios {
         if a != b && by[a].is_none() && ratios.iter().all(|&(x, _)| x != b) {
@@ -444,19 +444,12 @@ impl MomentTable {
         let support: u64 = strata.iter().map(|m| m.support).sum();
         let supported = strata.iter().filter(|m| m.support > 0).count();
         let present = strata.iter().filter(|m| m.touched).map(|m| {
-            let centred = match m.centred {
-                Some(centred) => centred,
+            m.scores.unwrap_or_else(|| {
                 // Rounding may leave a zero sum of squares slightly negative (NaN stays NaN).
-                None => {
-                    let c = m.square - m.sum * m.sum / n_h(m.stratum);
-                    if c < 0.0 {
-                        0.0
-                    } else {
-                        c
-                    }
-                }
-            };
-            StratumScores { stratum: m.stratum as usize, centred, raw: m.square }
+                let centred = m.square - m.sum * m.sum / n_h(m.stratum);
+                let centred = if centred < 0.0 { 0.0 } else { centred };
+                StratumScores { stratum: m.stratum as usize, centred, raw: m.square }
+            })
         });
         let variance = strata_variance(design, present)?;
         Ok((variance, support as f64 - supported as f64))
@@ -529,7 +522,7 @@ impl MomentTable {
                             .sum()
                     }
                 };
-                parts.push(StratumPart { stratum: b.stratum, sum, square, magnitude, support, touched, centred: None });
+                parts.push(StratumPart { stratum: b.stratum, sum, square, magnitude, support, touched, scores: None });
             }
         }
         parts.sort_by_key(|m| m.stratum);
@@ -549,8 +542,8 @@ impl MomentTable {
         merged
     }
 
-    /// Σ z, Σ z² and the centred sum of squares of each stratum in `strata`
-    /// from every PSU's score (as [`crate::variance::linear_variance`] sums them).
+    /// The sums of squares of each stratum in `strata` from every PSU's
+    /// score (as [`crate::variance::linear_variance`] forms them).
     fn strata_by_scores(&self, coef: &[(u32, u32, Vec<f64>)], design: &Linear, strata: &mut [StratumPart]) {
         let k = self.k;
         let mut scores: Vec<(u32, f64)> = Vec::new();
@@ -573,13 +566,8 @@ impl MomentTable {
         for m in strata.iter_mut() {
             let from = scores.partition_point(|x| x.0 < m.stratum);
             let to = scores.partition_point(|x| x.0 <= m.stratum);
-            let z = &scores[from..to];
-            let n_h = f64::from(design.n_psu[m.stratum as usize]);
-            m.sum = z.iter().map(|(_, v)| v).sum::<f64>();
-            let mean = m.sum / n_h;
-            m.centred =
-                Some(z.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>() + (n_h - z.len() as f64) * mean * mean);
-            m.square = z.iter().map(|(_, v)| v * v).sum::<f64>();
+            let h = m.stratum as usize;
+            m.scores = Some(StratumScores::of(h, design.n_psu[h] as usize, &scores[from..to]));
         }
     }
 }
@@ -599,6 +587,6 @@ struct StratumPart {
     /// PSUs with positive-weight rows of the value, and whether any PSU has rows.
     support: u64,
     touched: bool,
-    /// The centred sum of squares, when formed from the scores.
-    centred: Option<f64>,
+    /// The sums of squares, when formed from the scores.
+    scores: Option<StratumScores>,
 }

@@ -109,18 +109,20 @@ fn populations_of(ctx: &Context, domains: &[Sorted]) -> Vec<u32> {
 fn populations_in_order(ctx: &Context, order: &Order) -> Vec<u32> {
     let Some(populations) = ctx.populations else { return vec![0; order.n_domains()] };
     let mut seen = vec![UNSEEN; order.n_domains()];
-    match (ctx.shared, &ctx.presorted) {
-        // The order is the shared sort: the population of each of its rows
-        // is looked up once for every set, then read in order.
-        (Some(shared), Some((sorted, _))) => {
-            let codes = shared
-                .sorted_populations
-                .get_or_init(|| sorted.rows.iter().map(|&r| populations.codes[r as usize]).collect());
-            order.each_position(|d, j| seen[d] = join_population(seen[d], codes[j]));
-        }
-        _ => order.each_row(|d, r| seen[d] = join_population(seen[d], populations.codes[r as usize])),
+    match sorted_populations(ctx) {
+        // The order is the shared sort: its rows' populations read in order.
+        Some(codes) => order.each_position(|d, j| seen[d] = join_population(seen[d], codes[j])),
+        None => order.each_row(|d, r| seen[d] = join_population(seen[d], populations.codes[r as usize])),
     }
     seen.iter().map(|&p| if p == UNSEEN { NO_POPULATION } else { p }).collect()
+}
+
+/// The population of each row of the shared sort, in its order, looked up
+/// once per estimation for every set (`None` without a shared sort or
+/// populations).
+fn sorted_populations<'c>(ctx: &Context<'c>) -> Option<&'c [u32]> {
+    let (shared, sorted, populations) = (ctx.shared?, ctx.presorted.as_ref()?.0, ctx.populations?);
+    Some(shared.sorted_populations.get_or_init(|| sorted.rows.iter().map(|&r| populations.codes[r as usize]).collect()))
 }
 
 /// The population of no row yet.
@@ -436,7 +438,7 @@ pub(crate) struct Shared {
 /// `scale ×` the median of each whole population and the spreads of their
 /// influence values.
 fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<Spread>>) {
-    let order = Order::of_populations(ctx, x, ctx.populations);
+    let order = Order::of_populations(ctx, x, ctx.populations, sorted_populations(ctx));
     let medians = medians(&order, &order.sums());
     drop(order);
     let thresholds = medians.iter().map(|m| m.map_or(f64::NAN, |m| scale * m.q)).collect();

@@ -82,18 +82,25 @@ impl<'a> Order<'a> {
     }
 
     /// The order of the whole populations: each of `populations`, or one
-    /// holding every row.
-    pub fn of_populations(ctx: &'a Context, x: &[f64], populations: Option<&Grouping>) -> Self {
+    /// holding every row. `of_shared` gives the population of each row of
+    /// the context's shared sort when it is known already.
+    pub fn of_populations(
+        ctx: &'a Context,
+        x: &[f64],
+        populations: Option<&Grouping>,
+        of_shared: Option<&'a [u32]>,
+    ) -> Self {
         let w = ctx.weights();
         let sorted = match &ctx.presorted {
             Some((sorted, _)) => carrying(sorted, w),
             None => Cow::Owned(sort(x, w)),
         };
-        let (domains, n_domains) = match populations {
-            None => (vec![0; sorted.len()], 1),
-            Some(p) => (sorted.rows.iter().map(|&r| p.codes[r as usize]).collect(), p.len()),
+        let (domains, n_domains) = match (populations, of_shared) {
+            (None, _) => (Cow::Owned(vec![0; sorted.len()]), 1),
+            (Some(p), Some(codes)) if ctx.presorted.is_some() => (Cow::Borrowed(codes), p.len()),
+            (Some(p), _) => (Cow::Owned(sorted.rows.iter().map(|&r| p.codes[r as usize]).collect()), p.len()),
         };
-        Order { sorted, domains: Cow::Owned(domains), n_domains }
+        Order { sorted, domains, n_domains }
     }
 
     pub fn n_domains(&self) -> usize {

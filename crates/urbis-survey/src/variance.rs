@@ -24,12 +24,7 @@ pub(crate) fn linear_variance(design: &Linear, scores: &[(u32, f64)], present: &
         if !is_present {
             return None;
         }
-        let n_h = design.n_psu[h] as usize;
-        let mean = z.iter().map(|(_, v)| v).sum::<f64>() / n_h as f64;
-        let centred = z.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>() + (n_h - z.len()) as f64 * mean * mean;
-        // Centred at zero for a lonely PSU under `adjust`.
-        let raw = if n_h == 1 { z.iter().map(|(_, v)| v * v).sum::<f64>() } else { 0.0 };
-        Some(StratumScores { stratum: h, centred, raw })
+        Some(StratumScores::of(h, design.n_psu[h] as usize, z))
     });
     strata_variance(design, strata)
 }
@@ -37,10 +32,23 @@ pub(crate) fn linear_variance(design: &Linear, scores: &[(u32, f64)], present: &
 /// One stratum holding rows of a domain: the sum of squares of its PSUs'
 /// scores about their mean over all `n_h` PSUs of the stratum (those
 /// without rows score 0), and about zero (used for a lonely PSU).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct StratumScores {
     pub stratum: usize,
     pub centred: f64,
     pub raw: f64,
+}
+
+impl StratumScores {
+    /// From the scores `(_, z)` of the PSUs of stratum `stratum` that have
+    /// rows; the others of its `n_h` PSUs score 0.
+    pub fn of(stratum: usize, n_h: usize, z: &[(u32, f64)]) -> Self {
+        let mean = z.iter().map(|(_, v)| v).sum::<f64>() / n_h as f64;
+        let centred = z.iter().map(|(_, v)| (v - mean).powi(2)).sum::<f64>() + (n_h - z.len()) as f64 * mean * mean;
+        // Centred at zero for a lonely PSU under `adjust`.
+        let raw = if n_h == 1 { z.iter().map(|(_, v)| v * v).sum::<f64>() } else { 0.0 };
+        StratumScores { stratum, centred, raw }
+    }
 }
 
 /// The stratified between-PSU variance from the strata holding rows of a
