@@ -1237,6 +1237,77 @@ impl Sorts {
     }
 }
 
+/// Values per set of domains and domain, owned by one indicator or shared
+/// with others ([`SharedMedians`]).
+enum SetValues {
+    Owned(PerSet),
+    Shared(Arc<PerSet>),
+}
+
+/// Per set of domains, each domain's value.
+type PerSet = Vec<Vec<Option<DomainValue>>>;
+
+impl SetValues {
+    /// Domain `d` of set `s`: taken when owned, copied when shared.
+    fn take(&mut self, s: usize, d: usize) -> Option<DomainValue> {
+        match self {
+            SetValues::Owned(values) => values[s][d].take(),
+            SetValues::Shared(values) => values[s][d].clone(),
+        }
+    }
+}
+
+/// The linearised medians (`Statistic::Median`) of a variable over a
+/// population's sets of domains, which both `median_income` (for its gaps)
+/// and `median_income_ratio` use: computed by the first indicator that
+/// needs them and kept only until the last one has taken them.
+#[derive(Default)]
+struct SharedMedians(std::sync::Mutex<HashMap<MedianKey, (Arc<PerSet>, usize)>>);
+
+/// An indicator's population and variable.
+type MedianKey = (String, String);
+
+impl SharedMedians {
+    /// The key of an indicator using linearised medians, if it does.
+    fn key(def: &Indicator) -> Option<MedianKey> {
+        matches!(def.kind, Kind::Median | Kind::MedianRatio).then(|| (def.population.clone(), def.variable.clone()))
+    }
+
+    /// The medians of `def`'s key, made by `compute` unless kept; `users`
+    /// is how many indicators of the run use that key.
+    fn get(&self, def: &Indicator, users: usize, compute: impl FnOnce() -> Result<PerSet>) -> Result<SetValues> {
+        let key = Self::key(def).expect("an indicator using medians");
+        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        {
+            let mut kept = lock();
+            if let Some((values, left)) = kept.get_mut(&key) {
+                *left -= 1;
+                if *left > 0 {
+                    return Ok(SetValues::Shared(Arc::clone(values)));
+                }
+                let (values, _) = kept.remove(&key).expect("present");
+                return Ok(Arc::try_unwrap(values).map_or_else(SetValues::Shared, SetValues::Owned));
+            }
+        }
+        let values = compute()?;
+        if users <= 1 {
+            return Ok(SetValues::Owned(values));
+        }
+        let values = Arc::new(values);
+        lock().insert(key, (Arc::clone(&values), users - 1));
+        Ok(SetValues::Shared(values))
+    }
+}
+
+/// What the indicators of one prepared source share: sorts and medians.
+#[derive(Default)]
+struct SharedWork {
+    sorts: Sorts,
+    medians: SharedMedians,
+    /// How many indicators of the run use each key of `medians`.
+    median_users: HashMap<MedianKey, usize>,
+}
+
 /// Every indicator of `todo` on one prepared source, with its seconds, in
 /// the order of `todo`. Indicators run side by side (each also spreads its
 /// own work over the threads), so that one's sequential steps overlap
@@ -1250,10 +1321,14 @@ fn compute_indicators(
     dominance: Option<&Dominance>,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<Result<(Figures, f64)>> {
-    let sorts = Sorts::default();
+    let mut shared = SharedWork::default();
+    for key in todo.iter().filter_map(|def| SharedMedians::key(def)) {
+        *shared.median_users.entry(key).or_default() += 1;
+    }
+    let shared = &shared;
     let one = |def: &Indicator| {
         let clock = std::time::Instant::now();
-        let figures = compute_indicator(def, p, &sorts, level, dominance)?;
+        let figures = compute_indicator(def, p, shared, level, dominance)?;
         tick();
         Ok((figures, clock.elapsed().as_secs_f64()))
     };
@@ -1270,7 +1345,7 @@ fn compute_indicators(
 fn compute_indicator(
     def: &Indicator,
     p: &Prepared,
-    sorts: &Sorts,
+    shared: &SharedWork,
     level: f64,
     dominance: Option<&Dominance>,
 ) -> Result<Figures> {
@@ -1314,7 +1389,7 @@ fn compute_indicator(
     // Quantile-based statistics of the same variable share one sort.
     let sorted = match (def.kind, work.column("value")) {
         (Kind::Median | Kind::Arpr | Kind::MedianRatio, Some(Column::Number(x))) => {
-            Some(sorts.of(&def.variable, x, &p.design))
+            Some(shared.sorts.of(&def.variable, x, &p.design))
         }
         _ => None,
     };
@@ -1325,23 +1400,40 @@ fn compute_indicator(
             .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect())
             .collect())
     };
-    let mut values: Vec<Vec<Option<DomainValue>>> = match def.kind {
-        Kind::GroupShare => group_shares(p, &view, &sets.keys, &roles, &options)?,
+    // Linearised medians: shared by the indicators of the same population and variable.
+    let medians = |stat: &Statistic| {
+        let users = SharedMedians::key(def).and_then(|key| shared.median_users.get(&key).copied()).unwrap_or(1);
+        shared.medians.get(def, users, || estimate(stat))
+    };
+    let mut values = match def.kind {
+        Kind::GroupShare => SetValues::Owned(group_shares(p, &view, &sets.keys, &roles, &options)?),
         Kind::Arpr => {
             let populations = poverty_populations(p);
-            estimate_domain_sets_within(&work, &p.design, &view, Some(&populations), &stat, &options, sorted.as_deref())
+            SetValues::Owned(
+                estimate_domain_sets_within(
+                    &work,
+                    &p.design,
+                    &view,
+                    Some(&populations),
+                    &stat,
+                    &options,
+                    sorted.as_deref(),
+                )
                 .map_err(fail)?
                 .into_iter()
                 .map(|mut outputs| {
                     outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
                 })
-                .collect()
+                .collect(),
+            )
         }
-        _ => estimate(&stat)?,
+        Kind::MedianRatio => medians(&stat)?,
+        _ => SetValues::Owned(estimate(&stat)?),
     };
-    let mut gap_values = match &gap_stat {
-        Some(s) => Some(estimate(s)?),
-        None => None,
+    let mut gap_values = match (&gap_stat, def.kind) {
+        (Some(s), Kind::Median) => Some(medians(s)?),
+        (Some(s), _) => Some(SetValues::Owned(estimate(s)?)),
+        (None, _) => None,
     };
     let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
     let concentration = match (dominance, def.kind) {
@@ -1359,7 +1451,7 @@ fn compute_indicator(
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
             for (d, key) in sets.keys[s].iter().enumerate() {
-                if let Some(v) = values[s][d].take() {
+                if let Some(v) = values.take(s, d) {
                     totals.insert((*level, key.0, key.1), v);
                     if let Some(c) = conc(s, d) {
                         total_conc.insert((*level, key.0, key.1), c);
@@ -1380,13 +1472,13 @@ fn compute_indicator(
         let SetRole::Groups { level, breakdown } = *role else { continue };
         let entry = by_breakdown.entry((level, breakdown)).or_default();
         for (d, key) in sets.keys[s].iter().enumerate() {
-            let Some(mut v) = values[s][d].take() else { continue };
+            let Some(mut v) = values.take(s, d) else { continue };
             if def.kind == Kind::MedianRatio {
                 let Some(total) = totals.get(&(level, key.0, key.1)) else { continue };
                 let Some(r) = v.ratio(total) else { continue };
                 v = r;
             }
-            let gap = gap_values.as_mut().and_then(|g| g[s][d].take());
+            let gap = gap_values.as_mut().and_then(|g| g.take(s, d));
             if entry.contains_key(key) {
                 continue;
             }
