@@ -1356,15 +1356,19 @@ fn compute_indicator(
     let options = Options { level, ..Options::default() };
 
     // The cells of the rows in the population, and every set of domains of
-    // this indicator over them.
-    let mut used = vec![false; p.cell_keys.len()];
+    // this indicator over them. For poverty rates, the rows outside the
+    // population keep a cell too (a shadow of their own cell, in no domain),
+    // so that the estimator sees every row of a poverty population by cell.
+    let n_cells = p.cell_keys.len();
+    let shadows = def.kind == Kind::Arpr;
+    let mut used = vec![false; n_cells];
     let cells: Vec<u32> = p
         .cells
         .iter()
         .zip(&population)
         .map(|(&c, truth)| {
             if *truth != Truth::True {
-                return MISSING_CODE;
+                return if shadows && c != MISSING_CODE { c + n_cells as u32 } else { MISSING_CODE };
             }
             used[c as usize] = true;
             c
@@ -1384,7 +1388,14 @@ fn compute_indicator(
             }
         }
     }
-    let view = sets.view(&cells, p.cell_keys.len()).with_regions(&p.cell_regions);
+    let shadow_regions: Vec<u32>;
+    let view = if shadows {
+        sets.domain_of.iter_mut().for_each(|d| d.resize(2 * n_cells, MISSING_CODE));
+        shadow_regions = p.cell_regions.iter().chain(&p.cell_regions).copied().collect();
+        sets.view(&cells, 2 * n_cells).with_regions(&shadow_regions)
+    } else {
+        sets.view(&cells, n_cells).with_regions(&p.cell_regions)
+    };
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
     // Quantile-based statistics of the same variable share one sort.
     let sorted = match (def.kind, work.column("value")) {

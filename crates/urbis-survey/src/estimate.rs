@@ -280,6 +280,34 @@ pub fn estimate_domain_sets_within(
     };
     // With sets over cells, the cell of each sorted row once for all sets.
     let sorted_cells = presorted.and_then(|p| sets.cells_of_rows(&p.rows));
+    // Poverty rates over cells with regions: every set in one moments pass.
+    if let (Statistic::Arpr(variable), Some(sorted), Some(sorted_cells)) = (stat, presorted, sorted_cells.as_deref()) {
+        if !design.is_replicate() && sets.cells().0.regions.is_some() {
+            let x = numeric(frame, variable)?;
+            let everyone = std::borrow::Cow::Owned(Grouping::single(design.n_rows()));
+            let mut ctx = Context::new(frame, design, everyone, options)?;
+            ctx.presorted = Some((sorted, Vec::new()));
+            ctx.populations = populations;
+            let medians = crate::poverty::population_medians(&ctx, x);
+            let share = options.poverty_share;
+            if let Some(per_set) = crate::poverty_cells::arpr_over_cells(
+                design,
+                sets,
+                populations,
+                &medians,
+                share,
+                x,
+                sorted,
+                sorted_cells,
+            ) {
+                let label = stat.label();
+                return Ok(per_set
+                    .into_iter()
+                    .map(|values| vec![DomainEstimates { variable: label.clone(), values }])
+                    .collect());
+            }
+        }
+    }
     // Sets are independent: computed in parallel, collected in order.
     let shared = crate::poverty::Shared::default();
     // Each set's row-sized code vectors are handed on to the next set.
@@ -543,7 +571,7 @@ pub(crate) enum Form {
 }
 
 impl Form {
-    fn value(self, t: &[f64]) -> f64 {
+    pub(crate) fn value(self, t: &[f64]) -> f64 {
         match self {
             Form::Total(a) => t[a],
             Form::Ratio(a, b) => t[a] / t[b],

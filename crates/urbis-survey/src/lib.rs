@@ -27,6 +27,7 @@ mod estimate;
 mod grouping;
 mod moments;
 mod poverty;
+mod poverty_cells;
 mod quantile;
 mod sample;
 mod statistic;

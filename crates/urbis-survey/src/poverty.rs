@@ -55,7 +55,7 @@ struct Samples {
 }
 
 /// A domain that spans several populations has no population.
-const NO_POPULATION: u32 = u32::MAX;
+pub(crate) const NO_POPULATION: u32 = u32::MAX;
 
 fn samples(ctx: &Context, x: &[f64]) -> Samples {
     let domains = domain_samples(ctx, x);
@@ -126,10 +126,10 @@ fn sorted_populations<'c>(ctx: &Context<'c>) -> Option<&'c [u32]> {
 }
 
 /// The population of no row yet.
-const UNSEEN: u32 = u32::MAX - 1;
+pub(crate) const UNSEEN: u32 = u32::MAX - 1;
 
 /// The population of a domain's rows so far (`seen`), one more row being in `code`.
-fn join_population(seen: u32, code: u32) -> u32 {
+pub(crate) fn join_population(seen: u32, code: u32) -> u32 {
     match seen {
         _ if code == MISSING_CODE => NO_POPULATION,
         UNSEEN => code,
@@ -281,8 +281,8 @@ fn per_domain<'p, P: Sync>(
 /// A domain's median `q` with the pieces of its influence values, from the
 /// sorted order: N = Σw and the kernel density f̂(q).
 #[derive(Debug, Clone, Copy)]
-struct Median {
-    q: f64,
+pub(crate) struct Median {
+    pub q: f64,
     n: f64,
     f: f64,
 }
@@ -290,7 +290,7 @@ struct Median {
 impl Median {
     /// Influence value of the median for a row with value `x`,
     /// −(1(x ≤ q) − 1/2) / (N f̂(q)).
-    fn influence(&self, x: f64) -> f64 {
+    pub fn influence(&self, x: f64) -> f64 {
         -(indicator(x <= self.q) - 0.5) / (self.n * self.f)
     }
 }
@@ -438,9 +438,7 @@ pub(crate) struct Shared {
 /// `scale ×` the median of each whole population and the spreads of their
 /// influence values.
 fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<Spread>>) {
-    let order = Order::of_populations(ctx, x, ctx.populations, sorted_populations(ctx));
-    let medians = medians(&order, &order.sums());
-    drop(order);
+    let medians = population_medians(ctx, x);
     let thresholds = medians.iter().map(|m| m.map_or(f64::NAN, |m| scale * m.q)).collect();
     let influence = |codes| per_domain(x, codes, &medians, move |x, m: &Median| m.influence(x) * scale);
     let whole = match ctx.populations {
@@ -451,6 +449,13 @@ fn population_part(ctx: &Context, x: &[f64], scale: f64) -> (Vec<f64>, Vec<Arc<S
         Some(p) => domain_spreads(ctx, &p.codes, p.len(), influence(&p.codes)),
     };
     (thresholds, whole.into_iter().map(Arc::new).collect())
+}
+
+/// The median of each whole population (the context's populations, or one
+/// holding every row), `None` for a population without values.
+pub(crate) fn population_medians(ctx: &Context, x: &[f64]) -> Vec<Option<Median>> {
+    let order = Order::of_populations(ctx, x, ctx.populations, sorted_populations(ctx));
+    medians(&order, &order.sums())
 }
 
 /// `share ×` the median of each domain with convey's linearisation
