@@ -73,8 +73,15 @@ pub(crate) fn arpr_over_cells(
             _ => false,
         }
     };
-    let (table, sums) =
-        crate::moments::moments(lin, design.weights(), &with_populations, n_domains + n_populations, K, &[(0, 1)], &row)?;
+    let (table, sums) = crate::moments::moments(
+        lin,
+        design.weights(),
+        &with_populations,
+        n_domains + n_populations,
+        K,
+        &[(0, 1)],
+        &row,
+    )?;
     let table = Arc::new(table);
 
     // Per domain: its population, the threshold there and the kernel bandwidth.
