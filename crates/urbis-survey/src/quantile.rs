@@ -204,20 +204,27 @@ impl<'a> Order<'a> {
         searches.iter().map(ConveySearch::quantile).collect()
     }
 
-    /// Each domain's `p[d]`-quantile by R survey's `qrule = "math"`, the
-    /// weights totalling `totals[d]` (NaN for domains without values).
-    pub fn math_quantiles(&self, sums: &[DomainSums], p: &[f64]) -> Vec<f64> {
-        let mut searches: Vec<MathSearch> =
-            sums.iter().zip(p).map(|(s, &p)| MathSearch::new(p, s.cumulative.value())).collect();
+    /// Each domain's `p[d]`-quantile by R survey's `qrule = "math"` (NaN for
+    /// domains without values), for each list `p` of `ps`, in one walk.
+    pub fn math_quantiles(&self, sums: &[DomainSums], ps: &[&[f64]]) -> Vec<Vec<f64>> {
+        let mut searches: Vec<Vec<MathSearch>> = ps
+            .iter()
+            .map(|p| sums.iter().zip(p.iter()).map(|(s, &p)| MathSearch::new(p, s.cumulative.value())).collect())
+            .collect();
         let mut done = vec![false; self.n_domains];
         self.walk(occupied(sums), |d, x, w| {
             if done[d] {
                 return false;
             }
-            done[d] = searches[d].push(x, w);
-            done[d]
+            // Every list's search sees the domain's values until it is done.
+            let mut all = true;
+            for list in searches.iter_mut() {
+                all &= list[d].push(x, w);
+            }
+            done[d] = all;
+            all
         });
-        searches.iter().map(MathSearch::quantile).collect()
+        searches.iter().map(|list| list.iter().map(MathSearch::quantile).collect()).collect()
     }
 }
 
@@ -287,13 +294,13 @@ pub(crate) fn domain_samples(ctx: &Context, x: &[f64]) -> Vec<Sorted> {
 /// Each domain's quantiles at per-domain probabilities, by the context's
 /// rule: from passes over the sorted order for the `math` rule, from the
 /// domains' sorted samples for `hf7`.
-enum Quantiles<'a> {
+pub(crate) enum Quantiles<'a> {
     Order(Order<'a>, Vec<DomainSums>),
     Samples(Vec<Sorted>, &'a [f64]),
 }
 
 impl<'a> Quantiles<'a> {
-    fn new(ctx: &'a Context, x: &[f64]) -> Self {
+    pub fn new(ctx: &'a Context, x: &[f64]) -> Self {
         match ctx.options.qrule {
             QuantileRule::Math => {
                 let order = Order::of_domains(ctx, x);
@@ -304,16 +311,26 @@ impl<'a> Quantiles<'a> {
         }
     }
 
-    /// The `p[d]`-quantile of each domain `d` (NaN where `p[d]` is not
-    /// between 0 and 1 or the domain has no value).
-    fn at(&self, p: &[f64]) -> Vec<f64> {
-        let p: Vec<f64> = p.iter().map(|&p| if (0.0..=1.0).contains(&p) { p } else { f64::NAN }).collect();
+    /// The `p[d]`-quantile of each domain `d` for each list `p` of `ps`
+    /// (NaN where `p[d]` is not between 0 and 1 or the domain has no value).
+    fn at(&self, ps: &[&[f64]]) -> Vec<Vec<f64>> {
+        let clamp = |p: &[f64]| -> Vec<f64> {
+            p.iter().map(|&p| if (0.0..=1.0).contains(&p) { p } else { f64::NAN }).collect()
+        };
+        let ps: Vec<Vec<f64>> = ps.iter().map(|p| clamp(p)).collect();
         match self {
-            Quantiles::Order(order, sums) => order.math_quantiles(sums, &p),
-            Quantiles::Samples(samples, w) => samples
+            Quantiles::Order(order, sums) => {
+                order.math_quantiles(sums, &ps.iter().map(Vec::as_slice).collect::<Vec<_>>())
+            }
+            Quantiles::Samples(samples, w) => ps
                 .iter()
-                .zip(&p)
-                .map(|(s, &p)| survey_quantile(&s.x, &s.weights(w), p, QuantileRule::Hf7))
+                .map(|p| {
+                    samples
+                        .iter()
+                        .zip(p)
+                        .map(|(s, &p)| survey_quantile(&s.x, &s.weights(w), p, QuantileRule::Hf7))
+                        .collect()
+                })
                 .collect(),
         }
     }
@@ -321,7 +338,7 @@ impl<'a> Quantiles<'a> {
 
 pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<DomainValue>>> {
     let found = Quantiles::new(ctx, x);
-    let qhat = found.at(&vec![p; ctx.n_domains()]);
+    let qhat = found.at(&[&vec![p; ctx.n_domains()]]).remove(0);
     let codes = &ctx.domains.codes;
     let below = |i: usize, out: &mut [f64]| {
         if x[i].is_nan() {
@@ -332,8 +349,19 @@ pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<D
         true
     };
     let shares = smooth(ctx, 2, &below, &[Form::Ratio(0, 1)], &[1]).remove(0);
+    woodruff(ctx, &found, &qhat, shares)
+}
+
+/// Woodruff's interval for the quantiles `qhat`: the interval for the share
+/// of each domain at or below its quantile (`shares`), mapped back through
+/// the quantile rule (both bounds in one walk).
+pub(crate) fn woodruff(
+    ctx: &Context,
+    found: &Quantiles,
+    qhat: &[f64],
+    shares: Vec<Option<DomainValue>>,
+) -> Result<Vec<Option<DomainValue>>> {
     let level = ctx.options.level;
-    // The interval for the share at or below the quantile, mapped back.
     let mut finished = Vec::with_capacity(shares.len());
     for share in shares {
         finished.push(match share {
@@ -345,10 +373,11 @@ pub(crate) fn quantiles(ctx: &Context, x: &[f64], p: f64) -> Result<Vec<Option<D
             None => None,
         });
     }
-    let bound = |pick: fn(&(DomainValue, f64, f64, f64, f64)) -> f64| {
-        found.at(&finished.iter().map(|f| f.as_ref().map_or(f64::NAN, pick)).collect::<Vec<f64>>())
+    let bound = |pick: fn(&(DomainValue, f64, f64, f64, f64)) -> f64| -> Vec<f64> {
+        finished.iter().map(|f| f.as_ref().map_or(f64::NAN, pick)).collect()
     };
-    let (lows, highs) = (bound(|f| f.3), bound(|f| f.4));
+    let mut bounds = found.at(&[&bound(|f| f.3), &bound(|f| f.4)]).into_iter();
+    let (lows, highs) = (bounds.next().expect("two lists"), bounds.next().expect("two lists"));
     Ok(finished
         .into_iter()
         .enumerate()
