@@ -1273,29 +1273,32 @@ impl SharedMedians {
         matches!(def.kind, Kind::Median | Kind::MedianRatio).then(|| (def.population.clone(), def.variable.clone()))
     }
 
-    /// The medians of `def`'s key, made by `compute` unless kept; `users`
-    /// is how many indicators of the run use that key.
-    fn get(&self, def: &Indicator, users: usize, compute: impl FnOnce() -> Result<PerSet>) -> Result<SetValues> {
-        let key = Self::key(def).expect("an indicator using medians");
-        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        {
-            let mut kept = lock();
-            if let Some((values, left)) = kept.get_mut(&key) {
-                *left -= 1;
-                if *left > 0 {
-                    return Ok(SetValues::Shared(Arc::clone(values)));
-                }
-                let (values, _) = kept.remove(&key).expect("present");
-                return Ok(Arc::try_unwrap(values).map_or_else(SetValues::Shared, SetValues::Owned));
+    /// The medians of `def`'s key if another indicator kept them: shared
+    /// while further indicators will use them, handed over to the last.
+    fn take(&self, def: &Indicator) -> Option<SetValues> {
+        let key = Self::key(def)?;
+        let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (values, left) = kept.get_mut(&key)?;
+        *left -= 1;
+        if *left > 0 {
+            return Some(SetValues::Shared(Arc::clone(values)));
+        }
+        let (values, _) = kept.remove(&key).expect("present");
+        Some(Arc::try_unwrap(values).map_or_else(SetValues::Shared, SetValues::Owned))
+    }
+
+    /// Keeps the medians `def` computed for the other indicators of its key
+    /// (`users` indicators of the run use it, `def` being one).
+    fn keep(&self, def: &Indicator, users: usize, values: PerSet) -> SetValues {
+        match Self::key(def) {
+            Some(key) if users > 1 => {
+                let values = Arc::new(values);
+                let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                kept.insert(key, (Arc::clone(&values), users - 1));
+                SetValues::Shared(values)
             }
+            _ => SetValues::Owned(values),
         }
-        let values = compute()?;
-        if users <= 1 {
-            return Ok(SetValues::Owned(values));
-        }
-        let values = Arc::new(values);
-        lock().insert(key, (Arc::clone(&values), users - 1));
-        Ok(SetValues::Shared(values))
     }
 }
 
@@ -1404,47 +1407,60 @@ fn compute_indicator(
         }
         _ => None,
     };
-    let estimate = |stat: &Statistic| -> Result<Vec<Vec<Option<DomainValue>>>> {
-        Ok(estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options, sorted.as_deref())
-            .map_err(fail)?
-            .into_iter()
-            .map(|mut outputs| outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect())
-            .collect())
+    // Per set, each output of a statistic; and one output's values, scaled.
+    let estimate_outputs = |stat: &Statistic| {
+        estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options, sorted.as_deref()).map_err(fail)
+    };
+    let scaled = |output: urbis_survey::DomainEstimates| -> Vec<Option<DomainValue>> {
+        output.values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
+    };
+    let estimate = |stat: &Statistic| -> Result<PerSet> {
+        Ok(estimate_outputs(stat)?.into_iter().map(|mut outputs| scaled(outputs.remove(0))).collect())
     };
     // Linearised medians: shared by the indicators of the same population and variable.
-    let medians = |stat: &Statistic| {
-        let users = SharedMedians::key(def).and_then(|key| shared.median_users.get(&key).copied()).unwrap_or(1);
-        shared.medians.get(def, users, || estimate(stat))
-    };
-    let mut values = match def.kind {
-        Kind::GroupShare => SetValues::Owned(group_shares(p, &view, &sets.keys, &roles, &options)?),
+    let users = SharedMedians::key(def).and_then(|key| shared.median_users.get(&key).copied()).unwrap_or(1);
+    let (mut values, mut gap_values) = match def.kind {
+        Kind::GroupShare => (SetValues::Owned(group_shares(p, &view, &sets.keys, &roles, &options)?), None),
         Kind::Arpr => {
             let populations = poverty_populations(p);
-            SetValues::Owned(
-                estimate_domain_sets_within(
-                    &work,
-                    &p.design,
-                    &view,
-                    Some(&populations),
-                    &stat,
-                    &options,
-                    sorted.as_deref(),
-                )
-                .map_err(fail)?
-                .into_iter()
-                .map(|mut outputs| {
-                    outputs.remove(0).values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
-                })
-                .collect(),
+            let values = estimate_domain_sets_within(
+                &work,
+                &p.design,
+                &view,
+                Some(&populations),
+                &stat,
+                &options,
+                sorted.as_deref(),
             )
+            .map_err(fail)?
+            .into_iter()
+            .map(|mut outputs| scaled(outputs.remove(0)))
+            .collect();
+            (SetValues::Owned(values), None)
         }
-        Kind::MedianRatio => medians(&stat)?,
-        _ => SetValues::Owned(estimate(&stat)?),
-    };
-    let mut gap_values = match (&gap_stat, def.kind) {
-        (Some(s), Kind::Median) => Some(medians(s)?),
-        (Some(s), _) => Some(SetValues::Owned(estimate(s)?)),
-        (None, _) => None,
+        Kind::MedianRatio => {
+            let medians = match shared.medians.take(def) {
+                Some(kept) => kept,
+                None => shared.medians.keep(def, users, estimate(&stat)?),
+            };
+            (medians, None)
+        }
+        Kind::Median => match shared.medians.take(def) {
+            // Another indicator's linearised medians serve the gaps.
+            Some(kept) => (SetValues::Owned(estimate(&stat)?), Some(kept)),
+            // Woodruff's and the linearised medians from one pass.
+            None => {
+                let both = estimate_outputs(&Statistic::Medians("value".into()))?;
+                let (mut woodruff, mut linearised) = (Vec::new(), Vec::new());
+                for mut outputs in both {
+                    let linear = outputs.pop().expect("two outputs");
+                    linearised.push(scaled(linear));
+                    woodruff.push(scaled(outputs.pop().expect("two outputs")));
+                }
+                (SetValues::Owned(woodruff), Some(shared.medians.keep(def, users, linearised)))
+            }
+        },
+        _ => (SetValues::Owned(estimate(&stat)?), gap_stat.as_ref().map(estimate).transpose()?.map(SetValues::Owned)),
     };
     let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
     let concentration = match (dominance, def.kind) {

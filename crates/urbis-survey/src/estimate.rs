@@ -551,6 +551,7 @@ fn compute(ctx: &Context, stat: &Statistic) -> Result<Outputs> {
         Statistic::Qsr(v) => Ok(vec![(label, poverty::qsr(ctx, ctx.numeric(v)?)?)]),
         Statistic::MedianRatio(v) => Ok(vec![(label, poverty::median_ratio(ctx, ctx.numeric(v)?))]),
         Statistic::Rmpg(v) => Ok(vec![(label, poverty::rmpg(ctx, ctx.numeric(v)?))]),
+        Statistic::Medians(v) => crate::medians::medians(ctx, ctx.numeric(v)?, v),
     }
 }
 

@@ -25,6 +25,7 @@ mod domain;
 mod error;
 mod estimate;
 mod grouping;
+mod medians;
 mod moments;
 mod poverty;
 mod poverty_cells;

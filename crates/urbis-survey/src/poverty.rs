@@ -249,13 +249,22 @@ fn size(s: &Sorted, w: &[f64]) -> (u64, f64) {
 }
 
 /// Linearised spreads per domain from row-level influence values
-/// (`influence(row)`, only asked for rows in a domain of `codes`; `NaN` marks
-/// rows that do not contribute); the engine weights them.
-fn domain_spreads(ctx: &Context, codes: &[u32], nd: usize, influence: impl Fn(usize) -> f64 + Sync) -> Vec<Spread> {
+/// (`influence(row)`, only asked for rows in a domain of `codes`; `None`
+/// marks rows that do not contribute, while an undefined influence, NaN,
+/// contributes and makes the variance undefined); the engine weights them.
+fn domain_spreads(
+    ctx: &Context,
+    codes: &[u32],
+    nd: usize,
+    influence: impl Fn(usize) -> Option<f64> + Sync,
+) -> Vec<Spread> {
     let Kind::Linear(lin) = &ctx.design.kind else { unreachable!("linearisation only") };
-    let row = |i: usize, out: &mut [f64]| {
-        out[0] = influence(i);
-        !out[0].is_nan()
+    let row = |i: usize, out: &mut [f64]| match influence(i) {
+        Some(v) => {
+            out[0] = v;
+            true
+        }
+        None => false,
     };
     let totals =
         psu_totals(lin, ctx.weights(), &Cells { fine: None, sets: vec![(codes, 0)], regions: None }, nd, 1, &row);
@@ -271,10 +280,10 @@ fn per_domain<'p, P: Sync>(
     codes: &'p [u32],
     params: &'p [Option<P>],
     of: impl Fn(f64, &P) -> f64 + Sync + 'p,
-) -> impl Fn(usize) -> f64 + Sync + 'p {
+) -> impl Fn(usize) -> Option<f64> + Sync + 'p {
     move |i| match &params[codes[i] as usize] {
-        Some(p) if !x[i].is_nan() => of(x[i], p),
-        _ => f64::NAN,
+        Some(p) if !x[i].is_nan() => Some(of(x[i], p)),
+        _ => None,
     }
 }
 
@@ -283,8 +292,8 @@ fn per_domain<'p, P: Sync>(
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Median {
     pub q: f64,
-    n: f64,
-    f: f64,
+    pub n: f64,
+    pub f: f64,
 }
 
 impl Median {
@@ -296,7 +305,7 @@ impl Median {
 }
 
 /// The median of each domain of an order with non-empty `sums` (`None` for the others).
-fn medians(order: &Order, sums: &[DomainSums]) -> Vec<Option<Median>> {
+pub(crate) fn medians(order: &Order, sums: &[DomainSums]) -> Vec<Option<Median>> {
     let totals: Vec<f64> = sums.iter().map(|s| s.cumulative.value()).collect();
     let q = order.convey_quantiles(sums, &totals, 0.5, None);
     let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
@@ -558,7 +567,8 @@ pub(crate) fn gini(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         }
         estimates.push(numerator / (t2 * t3) - 1.0);
     }
-    let spreads = domain_spreads(ctx, &ctx.domains.codes, ctx.n_domains(), |i| influence[i]);
+    let spreads =
+        domain_spreads(ctx, &ctx.domains.codes, ctx.n_domains(), |i| Some(influence[i]).filter(|v| !v.is_nan()));
     assemble(sample_sizes(ctx, &s.domains), &estimates, spreads)
 }
 
@@ -609,7 +619,8 @@ pub(crate) fn qsr(ctx: &Context, x: &[f64]) -> Result<Vec<Option<DomainValue>>> 
         }
         estimates.push(ratio);
     }
-    let spreads = domain_spreads(ctx, &ctx.domains.codes, ctx.n_domains(), |i| influence[i]);
+    let spreads =
+        domain_spreads(ctx, &ctx.domains.codes, ctx.n_domains(), |i| Some(influence[i]).filter(|v| !v.is_nan()));
     Ok(assemble(sample_sizes(ctx, &s.domains), &estimates, spreads))
 }
 

@@ -33,6 +33,9 @@ pub enum Statistic {
     MedianRatio(String),
     /// Relative median at-risk-of-poverty gap.
     Rmpg(String),
+    /// The median twice, from one pass: as `Quantile` at 0.5 (Woodruff's
+    /// interval) and as `Median` (linearised); outputs `VAR:0.5` and `VAR`.
+    Medians(String),
 }
 
 impl Statistic {
@@ -51,6 +54,7 @@ impl Statistic {
             Statistic::Qsr(_) => "qsr",
             Statistic::MedianRatio(_) => "median_ratio",
             Statistic::Rmpg(_) => "rmpg",
+            Statistic::Medians(_) => "medians",
         }
     }
 
@@ -68,7 +72,8 @@ impl Statistic {
             | Statistic::Gini(v)
             | Statistic::Qsr(v)
             | Statistic::MedianRatio(v)
-            | Statistic::Rmpg(v) => vec![v],
+            | Statistic::Rmpg(v)
+            | Statistic::Medians(v) => vec![v],
         }
     }
 

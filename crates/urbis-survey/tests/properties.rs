@@ -139,3 +139,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn both_medians_from_one_pass_equal_each_median_alone(s in sample(), hf7 in any::<bool>(), y_ties in any::<bool>()) {
+        use urbis_survey::{estimate_domain_sets, Grouping, QuantileRule};
+        let mut s = s;
+        if y_ties {
+            // Ties at the medians: values on a coarse grid.
+            s.y.iter_mut().for_each(|y| *y = (*y / 40.0).round());
+        }
+        let f = frame(&s, 1.0);
+        let design = design(&f);
+        let options = Options { qrule: if hf7 { QuantileRule::Hf7 } else { QuantileRule::Math }, ..Options::default() };
+        let sets = vec![Grouping::of_column(f.column("g").unwrap()), Grouping::of_column(f.column("cat").unwrap())];
+        let both = estimate_domain_sets(&f, &design, &sets, &Statistic::Medians("y".into()), &options).unwrap();
+        let quantile = Statistic::Quantile { variable: "y".into(), p: 0.5 };
+        let alone = [
+            estimate_domain_sets(&f, &design, &sets, &quantile, &options).unwrap(),
+            estimate_domain_sets(&f, &design, &sets, &Statistic::Median("y".into()), &options).unwrap(),
+        ];
+        for (set, joint) in both.iter().enumerate() {
+            prop_assert_eq!(joint.len(), 2);
+            for (output, one) in alone.iter().enumerate() {
+                prop_assert_eq!(&joint[output].variable, &one[set][0].variable);
+                for (a, b) in joint[output].values.iter().zip(&one[set][0].values) {
+                    let (Some(a), Some(b)) = (a, b) else {
+                        prop_assert!(a.is_none() && b.is_none());
+                        continue;
+                    };
+                    let (ea, eb) = (a.finish(&design, 0.95).unwrap(), b.finish(&design, 0.95).unwrap());
+                    prop_assert_eq!(ea.estimate, eb.estimate);
+                    prop_assert_eq!(ea.n, eb.n);
+                    prop_assert_eq!(ea.df, eb.df);
+                    let near = |a: f64, b: f64| (a.is_nan() && b.is_nan()) || close(a, b, 1e-9);
+                    prop_assert!(near(ea.se, eb.se), "se {} vs {}", ea.se, eb.se);
+                    prop_assert!(near(ea.ci_low, eb.ci_low) && near(ea.ci_high, eb.ci_high));
+                }
+            }
+        }
+    }
+}
