@@ -14,9 +14,9 @@ use crate::design::Kind;
 use crate::domain::{DomainValue, LinearDomains};
 use crate::error::Result;
 use crate::estimate::{Context, Form, Outputs};
-use crate::poverty::{arpt, medians as convey_medians};
-use crate::quantile::{quantiles, woodruff, Quantiles};
-use crate::sample::QuantileRule;
+use crate::poverty::{arpt, Median};
+use crate::quantile::{quantiles, Order, WoodruffTargets};
+use crate::sample::{bandwidth_of, QuantileRule};
 
 /// Woodruff's and the linearised median of every domain of the context,
 /// labelled `VAR:0.5` and `VAR` (the labels of `Quantile` and `Median`).
@@ -28,12 +28,10 @@ pub(crate) fn medians(ctx: &Context, x: &[f64], variable: &str) -> Result<Output
     if ctx.options.qrule != QuantileRule::Math {
         return Ok(vec![(labels.0, quantiles(ctx, x, 0.5)?), (labels.1, arpt(ctx, x, 1.0))]);
     }
-    let found = Quantiles::new(ctx, x);
-    let Quantiles::Order(order, sums) = &found else { unreachable!("the math rule walks the order") };
+    let order = Order::of_domains(ctx, x);
+    let sums = order.sums();
     let nd = ctx.n_domains();
-    let qhat = order.math_quantiles(sums, &[&vec![0.5; nd]]).remove(0);
-    let linearised = convey_medians(order, sums);
-    let q_convey: Vec<f64> = linearised.iter().map(|m| m.map_or(f64::NAN, |m| m.q)).collect();
+    let (qhat, q_convey) = order.both_medians(&sums);
 
     // Per (PSU, domain): weight at or below each median, and in all.
     let codes = &ctx.domains.codes;
@@ -51,31 +49,45 @@ pub(crate) fn medians(ctx: &Context, x: &[f64], variable: &str) -> Result<Output
     let totals = psu_totals(lin, ctx.weights(), &cells, nd, 3, &row);
     let domains = LinearDomains::new(lin, &totals);
 
-    let mut shares = Vec::with_capacity(nd);
-    let mut linear = Vec::with_capacity(nd);
-    for d in 0..nd {
-        if domains.is_empty(d) {
-            shares.push(None);
-            linear.push(None);
-            continue;
-        }
-        let t = domains.total(d);
-        // The share at or below Woodruff's median, a ratio of totals.
-        let share = Form::Ratio(0, 2);
-        shares.push(Some(DomainValue {
-            estimate: share.value(&t),
-            n: domains.n(d),
-            pop_size: t[2],
-            spread: domains.spread(d, |s| share.score(&t, s)),
-        }));
-        // convey's influence −(1(x ≤ q) − ½)/(N f̂(q)), summed per PSU.
-        linear.push(linearised[d].map(|m| DomainValue {
-            estimate: m.q,
-            n: sums[d].positive,
-            pop_size: sums[d].total,
-            spread: domains.spread(d, |s| -(s[1] - 0.5 * s[2]) / (m.n * m.f)),
-        }));
-    }
-    drop(totals);
-    Ok(vec![(labels.0, woodruff(ctx, &found, &qhat, shares)?), (labels.1, linear)])
+    // Woodruff: the share at or below the median, a ratio of totals, and
+    // the probabilities of its interval's bounds.
+    let share = Form::Ratio(0, 2);
+    let shares = (0..nd)
+        .map(|d| {
+            (!domains.is_empty(d)).then(|| {
+                let t = domains.total(d);
+                DomainValue {
+                    estimate: share.value(&t),
+                    n: domains.n(d),
+                    pop_size: t[2],
+                    spread: domains.spread(d, |s| share.score(&t, s)),
+                }
+            })
+        })
+        .collect();
+    let targets = WoodruffTargets::new(ctx, shares)?;
+    let (low, high) = targets.probabilities();
+    // One walk: the kernel density at convey's median (with the domain's
+    // bandwidth) and the bounds' quantiles.
+    let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+    let (at, mut bounds) = order.at_and_quantiles(&q_convey, &h, &sums, &[&low, &high]);
+    drop(order);
+    let highs = bounds.pop().expect("two lists");
+    let lows = bounds.pop().expect("two lists");
+
+    // convey's influence −(1(x ≤ q) − ½)/(N f̂(q)), summed per PSU.
+    let linear = (0..nd)
+        .map(|d| {
+            (sums[d].rows > 0 && !domains.is_empty(d)).then(|| {
+                let m = Median { q: q_convey[d], n: n[d], f: at[d].kernel / (n[d] * h[d]) };
+                DomainValue {
+                    estimate: m.q,
+                    n: sums[d].positive,
+                    pop_size: sums[d].total,
+                    spread: domains.spread(d, |s| -(s[1] - 0.5 * s[2]) / (m.n * m.f)),
+                }
+            })
+        })
+        .collect();
+    Ok(vec![(labels.0, targets.values(&qhat, &lows, &highs)), (labels.1, linear)])
 }

@@ -162,16 +162,30 @@ impl<'a> Order<'a> {
     /// Each domain's kernel sum at `t[d]` with bandwidth `h[d]`, and its
     /// weight at or below `t[d]`, in one pass.
     pub fn at(&self, t: &[f64], h: &[f64]) -> Vec<AtPoint> {
+        self.at_and_quantiles(t, h, &[], &[]).0
+    }
+
+    /// [`Self::at`] and, in the same walk, [`Self::math_quantiles`] at the
+    /// lists of probabilities `ps` (`sums` giving the domains' totals).
+    pub fn at_and_quantiles(
+        &self,
+        t: &[f64],
+        h: &[f64],
+        sums: &[DomainSums],
+        ps: &[&[f64]],
+    ) -> (Vec<AtPoint>, Vec<Vec<f64>>) {
         let mut out = vec![AtPoint::default(); self.n_domains];
+        let mut searches = MathSearches::new(sums, ps, self.n_domains);
         self.walk(usize::MAX, |d, x, w| {
             let a = &mut out[d];
             a.kernel += kernel(x, w, t[d], h[d]);
             if x <= t[d] {
                 a.below += w;
             }
+            searches.push(d, x, w);
             false
         });
-        out
+        (out, searches.quantiles())
     }
 
     /// Each domain's weight at or below `t[d]` in extended precision (the
@@ -207,24 +221,62 @@ impl<'a> Order<'a> {
     /// Each domain's `p[d]`-quantile by R survey's `qrule = "math"` (NaN for
     /// domains without values), for each list `p` of `ps`, in one walk.
     pub fn math_quantiles(&self, sums: &[DomainSums], ps: &[&[f64]]) -> Vec<Vec<f64>> {
-        let mut searches: Vec<Vec<MathSearch>> = ps
-            .iter()
-            .map(|p| sums.iter().zip(p.iter()).map(|(s, &p)| MathSearch::new(p, s.cumulative.value())).collect())
-            .collect();
+        let mut searches = MathSearches::new(sums, ps, self.n_domains);
+        self.walk(occupied(sums), |d, x, w| searches.push(d, x, w));
+        searches.quantiles()
+    }
+
+    /// Each domain's median by R survey's `math` rule and by convey's rule
+    /// (as [`Self::math_quantiles`] and [`Self::convey_quantiles`] at ½ give
+    /// them), in one walk.
+    pub fn both_medians(&self, sums: &[DomainSums]) -> (Vec<f64>, Vec<f64>) {
+        let mut math = MathSearches::new(sums, &[&vec![0.5; self.n_domains]], self.n_domains);
+        let mut convey: Vec<ConveySearch> = sums.iter().map(|s| ConveySearch::new(0.5, s.cumulative.value())).collect();
         let mut done = vec![false; self.n_domains];
         self.walk(occupied(sums), |d, x, w| {
             if done[d] {
                 return false;
             }
-            // Every list's search sees the domain's values until it is done.
-            let mut all = true;
-            for list in searches.iter_mut() {
-                all &= list[d].push(x, w);
-            }
-            done[d] = all;
-            all
+            math.push(d, x, w);
+            done[d] = convey[d].push(x, w) && math.done[d];
+            done[d]
         });
-        searches.iter().map(|list| list.iter().map(MathSearch::quantile).collect()).collect()
+        (math.quantiles().remove(0), convey.iter().map(ConveySearch::quantile).collect())
+    }
+}
+
+/// Searches by R survey's `math` rule for each domain at each of several
+/// lists of probabilities, fed the domains' values as a walk meets them.
+struct MathSearches {
+    lists: Vec<Vec<MathSearch>>,
+    done: Vec<bool>,
+}
+
+impl MathSearches {
+    fn new(sums: &[DomainSums], ps: &[&[f64]], n_domains: usize) -> Self {
+        let lists = ps
+            .iter()
+            .map(|p| sums.iter().zip(p.iter()).map(|(s, &p)| MathSearch::new(p, s.cumulative.value())).collect())
+            .collect();
+        MathSearches { lists, done: vec![ps.is_empty(); n_domains] }
+    }
+
+    /// Feeds domain `d`'s next value to its searches; true the first time
+    /// all of them are done (then never again).
+    fn push(&mut self, d: usize, x: f64, w: f64) -> bool {
+        if self.done[d] {
+            return false;
+        }
+        let mut all = true;
+        for list in self.lists.iter_mut() {
+            all &= list[d].push(x, w);
+        }
+        self.done[d] = all;
+        all
+    }
+
+    fn quantiles(&self) -> Vec<Vec<f64>> {
+        self.lists.iter().map(|list| list.iter().map(MathSearch::quantile).collect()).collect()
     }
 }
 
@@ -314,10 +366,7 @@ impl<'a> Quantiles<'a> {
     /// The `p[d]`-quantile of each domain `d` for each list `p` of `ps`
     /// (NaN where `p[d]` is not between 0 and 1 or the domain has no value).
     fn at(&self, ps: &[&[f64]]) -> Vec<Vec<f64>> {
-        let clamp = |p: &[f64]| -> Vec<f64> {
-            p.iter().map(|&p| if (0.0..=1.0).contains(&p) { p } else { f64::NAN }).collect()
-        };
-        let ps: Vec<Vec<f64>> = ps.iter().map(|p| clamp(p)).collect();
+        let ps: Vec<Vec<f64>> = ps.iter().map(|p| p.iter().map(|&p| probability(p)).collect()).collect();
         match self {
             Quantiles::Order(order, sums) => {
                 order.math_quantiles(sums, &ps.iter().map(Vec::as_slice).collect::<Vec<_>>())
@@ -333,6 +382,15 @@ impl<'a> Quantiles<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+/// A probability as the quantile searches take it: NaN outside 0 to 1.
+fn probability(p: f64) -> f64 {
+    if (0.0..=1.0).contains(&p) {
+        p
+    } else {
+        f64::NAN
     }
 }
 
@@ -361,35 +419,67 @@ pub(crate) fn woodruff(
     qhat: &[f64],
     shares: Vec<Option<DomainValue>>,
 ) -> Result<Vec<Option<DomainValue>>> {
-    let level = ctx.options.level;
-    let mut finished = Vec::with_capacity(shares.len());
-    for share in shares {
-        finished.push(match share {
-            Some(share) => {
-                let e = share.finish(ctx.design, level)?;
-                let t = qt(1.0 - (1.0 - level) / 2.0, e.df);
-                Some((share, e.df, t, e.estimate - t * e.se, e.estimate + t * e.se))
-            }
-            None => None,
-        });
-    }
-    let bound = |pick: fn(&(DomainValue, f64, f64, f64, f64)) -> f64| -> Vec<f64> {
-        finished.iter().map(|f| f.as_ref().map_or(f64::NAN, pick)).collect()
-    };
-    let mut bounds = found.at(&[&bound(|f| f.3), &bound(|f| f.4)]).into_iter();
+    let targets = WoodruffTargets::new(ctx, shares)?;
+    let (low, high) = targets.probabilities();
+    let mut bounds = found.at(&[&low, &high]).into_iter();
     let (lows, highs) = (bounds.next().expect("two lists"), bounds.next().expect("two lists"));
-    Ok(finished
-        .into_iter()
-        .enumerate()
-        .map(|(d, f)| {
-            let (share, df, t, _, _) = f?;
-            let (low, high) = (lows[d], highs[d]);
-            Some(DomainValue {
-                estimate: qhat[d],
-                n: share.n,
-                pop_size: share.pop_size,
-                spread: Spread::Interval { se: (high - low) / (2.0 * t), low, high, df },
+    Ok(targets.values(qhat, &lows, &highs))
+}
+
+/// Per domain, the share at or below its quantile and the interval for it
+/// (Woodruff's method, before the interval is mapped back to values).
+pub(crate) struct WoodruffTargets(Vec<Option<Target>>);
+
+struct Target {
+    share: DomainValue,
+    df: f64,
+    /// The t quantile of the interval.
+    t: f64,
+    low: f64,
+    high: f64,
+}
+
+impl WoodruffTargets {
+    pub fn new(ctx: &Context, shares: Vec<Option<DomainValue>>) -> Result<Self> {
+        let level = ctx.options.level;
+        let mut targets = Vec::with_capacity(shares.len());
+        for share in shares {
+            targets.push(match share {
+                Some(share) => {
+                    let e = share.finish(ctx.design, level)?;
+                    let t = qt(1.0 - (1.0 - level) / 2.0, e.df);
+                    Some(Target { share, df: e.df, t, low: e.estimate - t * e.se, high: e.estimate + t * e.se })
+                }
+                None => None,
+            });
+        }
+        Ok(WoodruffTargets(targets))
+    }
+
+    /// The probabilities of the lower and the upper bounds (NaN where there
+    /// is no share or the bound is not between 0 and 1).
+    pub fn probabilities(&self) -> (Vec<f64>, Vec<f64>) {
+        let pick = |f: fn(&Target) -> f64| -> Vec<f64> {
+            self.0.iter().map(|t| t.as_ref().map_or(f64::NAN, |t| probability(f(t)))).collect()
+        };
+        (pick(|t| t.low), pick(|t| t.high))
+    }
+
+    /// The quantiles with their intervals, given the bounds' quantiles.
+    pub fn values(self, qhat: &[f64], lows: &[f64], highs: &[f64]) -> Vec<Option<DomainValue>> {
+        self.0
+            .into_iter()
+            .enumerate()
+            .map(|(d, target)| {
+                let Target { share, df, t, .. } = target?;
+                let (low, high) = (lows[d], highs[d]);
+                Some(DomainValue {
+                    estimate: qhat[d],
+                    n: share.n,
+                    pop_size: share.pop_size,
+                    spread: Spread::Interval { se: (high - low) / (2.0 * t), low, high, df },
+                })
             })
-        })
-        .collect())
+            .collect()
+    }
 }
