@@ -5,6 +5,7 @@
 //! covariance is accounted for. Pooled survey years ([`pool`]) are estimated
 //! the same way, from a prepared source holding a window's rows.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1203,7 +1204,7 @@ fn domains(
 
 /// Per group domain: the published value and, for medians, the linearised
 /// value used for gaps.
-type GroupValues = BTreeMap<DomainKey, (DomainValue, Option<DomainValue>)>;
+type GroupValues<'a> = BTreeMap<DomainKey, (Cow<'a, DomainValue>, Option<Cow<'a, DomainValue>>)>;
 
 /// What one set of domains of an indicator's pass stands for.
 #[derive(Debug, Clone, Copy)]
@@ -1244,18 +1245,36 @@ enum SetValues {
     Shared(Arc<PerSet>),
 }
 
-/// Per set of domains, each domain's value.
-type PerSet = Vec<Vec<Option<DomainValue>>>;
-
 impl SetValues {
-    /// Domain `d` of set `s`: taken when owned, copied when shared.
-    fn take(&mut self, s: usize, d: usize) -> Option<DomainValue> {
+    /// The owned values (moved out one by one with [`take`]) and the shared
+    /// ones (borrowed).
+    fn parts(self) -> (PerSet, Option<Arc<PerSet>>) {
         match self {
-            SetValues::Owned(values) => values[s][d].take(),
-            SetValues::Shared(values) => values[s][d].clone(),
+            SetValues::Owned(values) => (values, None),
+            SetValues::Shared(values) => (Vec::new(), Some(values)),
         }
     }
 }
+
+/// Domain `d` of set `s`: borrowed from the shared values when there are
+/// some, otherwise moved out of the owned ones.
+fn take<'a>(owned: &mut PerSet, shared: Option<&'a PerSet>, s: usize, d: usize) -> Option<Cow<'a, DomainValue>> {
+    match shared {
+        Some(values) => values[s][d].as_ref().map(Cow::Borrowed),
+        None => owned.get_mut(s)?.get_mut(d)?.take().map(Cow::Owned),
+    }
+}
+
+/// A value with its scores formed, copied only when they had to be formed.
+fn formed(v: Cow<'_, DomainValue>) -> Cow<'_, DomainValue> {
+    match v {
+        Cow::Borrowed(v) => v.formed_ref(),
+        Cow::Owned(v) => Cow::Owned(v.into_formed()),
+    }
+}
+
+/// Per set of domains, each domain's value.
+type PerSet = Vec<Vec<Option<DomainValue>>>;
 
 /// The linearised medians (`Statistic::Median`) of a variable over a
 /// population's sets of domains, which both `median_income` (for its gaps)
@@ -1419,7 +1438,7 @@ fn compute_indicator(
     };
     // Linearised medians: shared by the indicators of the same population and variable.
     let users = SharedMedians::key(def).and_then(|key| shared.median_users.get(&key).copied()).unwrap_or(1);
-    let (mut values, mut gap_values) = match def.kind {
+    let (values, gap_values) = match def.kind {
         Kind::GroupShare => (SetValues::Owned(group_shares(p, &view, &sets.keys, &roles, &options)?), None),
         Kind::Arpr => {
             let populations = poverty_populations(p);
@@ -1462,6 +1481,9 @@ fn compute_indicator(
         },
         _ => (SetValues::Owned(estimate(&stat)?), gap_stat.as_ref().map(estimate).transpose()?.map(SetValues::Owned)),
     };
+    let (mut values, shared_values) = values.parts();
+    let (mut gap_values, shared_gaps) = gap_values.map_or((Vec::new(), None), SetValues::parts);
+    let (shared_values, shared_gaps) = (shared_values.as_deref(), shared_gaps.as_deref());
     let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
     let concentration = match (dominance, def.kind) {
         (Some(rule), Kind::Mean | Kind::Median | Kind::MedianRatio) => {
@@ -1473,12 +1495,12 @@ fn compute_indicator(
     let conc = |s: usize, d: usize| concentration.as_ref().map(|c| c[s][d]);
 
     // TOTAL of each (year, area) per level, for ratios to the total.
-    let mut totals: HashMap<(usize, u32, u32), DomainValue> = HashMap::new();
+    let mut totals: HashMap<(usize, u32, u32), Cow<DomainValue>> = HashMap::new();
     let mut total_conc: HashMap<(usize, u32, u32), Concentration> = HashMap::new();
     for (s, role) in roles.iter().enumerate() {
         if let SetRole::Total { level } = role {
             for (d, key) in sets.keys[s].iter().enumerate() {
-                if let Some(v) = values.take(s, d) {
+                if let Some(v) = take(&mut values, shared_values, s, d) {
                     totals.insert((*level, key.0, key.1), v);
                     if let Some(c) = conc(s, d) {
                         total_conc.insert((*level, key.0, key.1), c);
@@ -1488,7 +1510,8 @@ fn compute_indicator(
         }
     }
     // Formed once: ratios to the total and every breakdown's rows use them.
-    totals.values_mut().for_each(|v| *v = v.formed());
+    let totals: HashMap<(usize, u32, u32), Cow<DomainValue>> =
+        totals.into_iter().map(|(key, v)| (key, formed(v))).collect();
     let mut group_conc: HashMap<(usize, Breakdown, DomainKey), Concentration> = HashMap::new();
     let mut rows = Vec::new();
     let mut row_conc = Vec::new();
@@ -1499,13 +1522,13 @@ fn compute_indicator(
         let SetRole::Groups { level, breakdown } = *role else { continue };
         let entry = by_breakdown.entry((level, breakdown)).or_default();
         for (d, key) in sets.keys[s].iter().enumerate() {
-            let Some(mut v) = values.take(s, d) else { continue };
+            let Some(mut v) = take(&mut values, shared_values, s, d) else { continue };
             if def.kind == Kind::MedianRatio {
                 let Some(total) = totals.get(&(level, key.0, key.1)) else { continue };
                 let Some(r) = v.ratio(total) else { continue };
-                v = r;
+                v = Cow::Owned(r);
             }
-            let gap = gap_values.as_mut().and_then(|g| g.take(s, d));
+            let gap = take(&mut gap_values, shared_gaps, s, d);
             if entry.contains_key(key) {
                 continue;
             }
@@ -1518,10 +1541,8 @@ fn compute_indicator(
     for ((k, b), values) in by_breakdown {
         let (k, b) = (&k, &b);
         // Each value's scores formed once for its row and its gaps.
-        let values: GroupValues = values
-            .into_iter()
-            .map(|(key, (v, gap))| (key, (v.formed(), gap.as_ref().map(DomainValue::formed))))
-            .collect();
+        let values: GroupValues =
+            values.into_iter().map(|(key, (v, gap))| (key, (formed(v), gap.map(formed)))).collect();
         let values = &values;
         let definition = &p.definitions[b];
         for (key, (v, _)) in values {
@@ -1545,11 +1566,11 @@ fn compute_indicator(
         }
         if def.kind != Kind::GroupShare {
             let mut areas: Vec<(&(usize, u32, u32), &DomainValue)> =
-                totals.iter().filter(|(key, _)| key.0 == *k).collect();
+                totals.iter().filter(|(key, _)| key.0 == *k).map(|(key, v)| (key, v.as_ref())).collect();
             areas.sort_by_key(|(key, _)| **key);
             for (key, v) in areas {
                 let (_, y, g) = key;
-                let v = if def.kind == Kind::MedianRatio { v.ratio(v) } else { Some(v.clone()) };
+                let v = if def.kind == Kind::MedianRatio { v.ratio(v).map(Cow::Owned) } else { Some(Cow::Borrowed(v)) };
                 let Some(v) = v else { continue };
                 row_conc.push(total_conc.get(key).copied());
                 rows.push(row(

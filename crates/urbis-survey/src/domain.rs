@@ -115,9 +115,22 @@ impl DomainValue {
     /// through shared aggregates), for a value finished or contrasted
     /// several times: the same numbers, formed once.
     pub fn formed(&self) -> DomainValue {
+        self.formed_ref().into_owned()
+    }
+
+    /// [`Self::formed`], borrowing the value when it has nothing to form.
+    pub fn formed_ref(&self) -> std::borrow::Cow<'_, DomainValue> {
         match self.spread.linear() {
-            Some(std::borrow::Cow::Owned(spread)) => DomainValue { spread, ..*self },
-            _ => self.clone(),
+            Some(std::borrow::Cow::Owned(spread)) => std::borrow::Cow::Owned(DomainValue { spread, ..*self }),
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
+    /// [`Self::formed`], moving the value when it has nothing to form.
+    pub fn into_formed(self) -> DomainValue {
+        match self.spread.linear() {
+            Some(std::borrow::Cow::Owned(spread)) => DomainValue { spread, ..self },
+            _ => self,
         }
     }
 
