@@ -284,10 +284,16 @@ impl Expr {
         let n = frame.n_rows();
         Ok(match self {
             Expr::All => vec![Truth::True; n],
-            Expr::Compare { variable, op, value } => by_row(column(frame, variable)?, |x| compare(x, *op, value)),
-            Expr::In { variable, values } => by_row(column(frame, variable)?, |x| {
-                values.iter().fold(Truth::False, |acc, v| acc.or(compare(x, Op::Eq, v)))
-            }),
+            Expr::Compare { variable, op, value } => match column(frame, variable)? {
+                Column::Number(v) => compare_numbers(v, *op, value),
+                text => by_row(text, |x| compare(x, *op, value)),
+            },
+            Expr::In { variable, values } => match column(frame, variable)? {
+                Column::Number(v) => values.iter().fold(vec![Truth::False; n], |acc, value| {
+                    acc.into_iter().zip(compare_numbers(v, Op::Eq, value)).map(|(a, b)| a.or(b)).collect()
+                }),
+                text => by_row(text, |x| values.iter().fold(Truth::False, |acc, v| acc.or(compare(x, Op::Eq, v)))),
+            },
             Expr::And(a, b) => a.evaluate(frame)?.into_iter().zip(b.evaluate(frame)?).map(|(x, y)| x.and(y)).collect(),
             Expr::Or(a, b) => a.evaluate(frame)?.into_iter().zip(b.evaluate(frame)?).map(|(x, y)| x.or(y)).collect(),
             Expr::Not(a) => a.evaluate(frame)?.into_iter().map(Truth::not).collect(),
@@ -317,6 +323,42 @@ fn by_row(column: &Column, test: impl Fn(Value) -> Truth) -> Vec<Truth> {
             let missing = test(Value::Text(None));
             t.codes.iter().map(|&c| if c == MISSING_CODE { missing } else { by_code[c as usize] }).collect()
         }
+    }
+}
+
+/// [`compare`] of every value of a numeric column, with the literal read
+/// once and the operator chosen once (the same truths, row by row).
+fn compare_numbers(v: &[f64], op: Op, literal: &Literal) -> Vec<Truth> {
+    let y = match literal {
+        Literal::Number(y) => *y,
+        Literal::Text(x) => match x.trim().parse::<f64>() {
+            Ok(y) => y,
+            // A number is never equal to a text that is not one.
+            Err(_) => {
+                let other = if op == Op::Ne { Truth::True } else { Truth::False };
+                return v.iter().map(|x| if x.is_nan() { Truth::Unknown } else { other }).collect();
+            }
+        },
+    };
+    if y.is_nan() {
+        return vec![Truth::Unknown; v.len()];
+    }
+    let truths = |holds: fn(f64, f64) -> bool| -> Vec<Truth> {
+        v.iter()
+            .map(|&x| match (x.is_nan(), holds(x, y)) {
+                (true, _) => Truth::Unknown,
+                (false, true) => Truth::True,
+                (false, false) => Truth::False,
+            })
+            .collect()
+    };
+    match op {
+        Op::Eq => truths(|x, y| x == y),
+        Op::Ne => truths(|x, y| x != y),
+        Op::Lt => truths(|x, y| x < y),
+        Op::Le => truths(|x, y| x <= y),
+        Op::Gt => truths(|x, y| x > y),
+        Op::Ge => truths(|x, y| x >= y),
     }
 }
 
@@ -396,6 +438,24 @@ mod tests {
         assert_eq!(e.evaluate(&frame()).unwrap(), vec![Truth::True, Truth::False, Truth::True, Truth::Unknown]);
         let e = Expr::parse("not (status == \"employed\")").unwrap();
         assert_eq!(e.evaluate(&frame()).unwrap()[1], Truth::True);
+    }
+
+    #[test]
+    fn numeric_columns_compare_as_row_by_row() {
+        let v = vec![-1.5, 0.0, -0.0, 2.0, f64::NAN, 19.0, 20.0, 64.0, 65.0, f64::INFINITY];
+        let literals = [
+            Literal::Number(0.0),
+            Literal::Number(20.0),
+            Literal::Number(f64::NAN),
+            Literal::Text(" 64 ".into()),
+            Literal::Text("x".into()),
+        ];
+        for op in [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge] {
+            for literal in &literals {
+                let one_by_one = by_row(&Column::Number(v.clone()), |x| compare(x, op, literal));
+                assert_eq!(compare_numbers(&v, op, literal), one_by_one, "{op:?} {literal:?}");
+            }
+        }
     }
 
     #[test]
