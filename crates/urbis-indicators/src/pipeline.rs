@@ -1236,6 +1236,11 @@ impl Sorts {
         };
         Arc::clone(slot.get_or_init(|| Arc::new(SortedValues::new(x, design))))
     }
+
+    /// Frees the sorts (once no indicator will ask for one).
+    fn clear(&self) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
 }
 
 /// Values per set of domains and domain, owned by one indicator or shared
@@ -1356,7 +1361,12 @@ fn compute_indicators(
     };
     let heavy = |def: &&Indicator| matches!(def.kind, Kind::Median | Kind::Arpr | Kind::MedianRatio);
     let (mut figures, mut others) = rayon::join(
-        || todo.iter().enumerate().filter(|(_, d)| heavy(d)).map(|(i, d)| (i, one(d))).collect::<Vec<_>>(),
+        || {
+            let figures: Vec<_> = todo.iter().enumerate().filter(|(_, d)| heavy(d)).map(|(i, d)| (i, one(d))).collect();
+            // Only the quantile-based indicators sort.
+            shared.sorts.clear();
+            figures
+        },
         || todo.par_iter().enumerate().filter(|(_, d)| !heavy(d)).map(|(i, d)| (i, one(d))).collect::<Vec<_>>(),
     );
     figures.append(&mut others);
@@ -1374,7 +1384,8 @@ fn compute_indicator(
     let population = Expr::parse(&def.population)
         .and_then(|e| e.evaluate(&p.frame))
         .map_err(|e| data_error(format!("indicator {}: population: {e}", def.id)))?;
-    let (work, stat, scale, gap_stat) = indicator_inputs(def, p)?;
+    let Inputs { work, variable, stat, scale, gap_stat } = indicator_inputs(def, p)?;
+    let work = work.as_ref().unwrap_or(&p.frame);
     let options = Options { level, ..Options::default() };
 
     // The cells of the rows in the population, and every set of domains of
@@ -1420,7 +1431,7 @@ fn compute_indicator(
     };
     let fail = |e: urbis_survey::SurveyError| data_error(format!("{}: indicator {}: {e}", p.frame.source, def.id));
     // Quantile-based statistics of the same variable share one sort.
-    let sorted = match (def.kind, work.column("value")) {
+    let sorted = match (def.kind, work.column(&variable)) {
         (Kind::Median | Kind::Arpr | Kind::MedianRatio, Some(Column::Number(x))) => {
             Some(shared.sorts.of(&def.variable, x, &p.design))
         }
@@ -1428,7 +1439,7 @@ fn compute_indicator(
     };
     // Per set, each output of a statistic; and one output's values, scaled.
     let estimate_outputs = |stat: &Statistic| {
-        estimate_domain_sets_within(&work, &p.design, &view, None, stat, &options, sorted.as_deref()).map_err(fail)
+        estimate_domain_sets_within(work, &p.design, &view, None, stat, &options, sorted.as_deref()).map_err(fail)
     };
     let scaled = |output: urbis_survey::DomainEstimates| -> Vec<Option<DomainValue>> {
         output.values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
@@ -1443,7 +1454,7 @@ fn compute_indicator(
         Kind::Arpr => {
             let populations = poverty_populations(p);
             let values = estimate_domain_sets_within(
-                &work,
+                work,
                 &p.design,
                 &view,
                 Some(&populations),
@@ -1469,7 +1480,7 @@ fn compute_indicator(
             Some(kept) => (SetValues::Owned(estimate(&stat)?), Some(kept)),
             // Woodruff's and the linearised medians from one pass.
             None => {
-                let both = estimate_outputs(&Statistic::Medians("value".into()))?;
+                let both = estimate_outputs(&Statistic::Medians(variable.clone()))?;
                 let (mut woodruff, mut linearised) = (Vec::new(), Vec::new());
                 for mut outputs in both {
                     let linear = outputs.pop().expect("two outputs");
@@ -1487,7 +1498,7 @@ fn compute_indicator(
     let finish = |v: &DomainValue| -> Result<Estimate> { v.finish(&p.design, level).map_err(fail) };
     let concentration = match (dominance, def.kind) {
         (Some(rule), Kind::Mean | Kind::Median | Kind::MedianRatio) => {
-            let Some(Column::Number(x)) = work.column("value") else { unreachable!("checked by indicator_inputs") };
+            let Some(Column::Number(x)) = work.column(&variable) else { unreachable!("checked by indicator_inputs") };
             Some(concentrations(p, x, &cells, &sets, rule.n))
         }
         _ => None,
@@ -1695,12 +1706,28 @@ fn poverty_populations(p: &Prepared) -> Grouping {
     Grouping { codes, labels: vec![String::new(); index.len()] }
 }
 
-/// The working frame of an indicator (its value column), the statistic that
-/// publishes it, the scale (100 for percentages) and, for medians, the
-/// linearised statistic used for gaps.
-fn indicator_inputs(def: &Indicator, p: &Prepared) -> Result<(Frame, Statistic, f64, Option<Statistic>)> {
-    let mut work = Frame::new(p.frame.source.clone(), p.frame.n_rows());
-    let value = || "value".to_string();
+/// The inputs of an indicator's estimation: a working frame holding its
+/// value column when the value is computed (shares; `None`: the source's
+/// frame), the value column's name, the statistic that publishes it, the
+/// scale (100 for percentages) and, for medians, the linearised statistic
+/// used for gaps.
+struct Inputs {
+    work: Option<Frame>,
+    variable: String,
+    stat: Statistic,
+    scale: f64,
+    gap_stat: Option<Statistic>,
+}
+
+fn indicator_inputs(def: &Indicator, p: &Prepared) -> Result<Inputs> {
+    let computed = |values: Option<Vec<f64>>| {
+        let mut work = Frame::new(p.frame.source.clone(), p.frame.n_rows());
+        if let Some(values) = values {
+            work.push("value", Column::Number(values));
+        }
+        let variable = "value".to_string();
+        Inputs { work: Some(work), stat: Statistic::Mean(variable.clone()), variable, scale: 100.0, gap_stat: None }
+    };
     Ok(match def.kind {
         Kind::Share => {
             let numerator = Expr::parse(&def.numerator)
@@ -1714,24 +1741,24 @@ fn indicator_inputs(def: &Indicator, p: &Prepared) -> Result<(Frame, Statistic, 
                     Truth::Unknown => f64::NAN,
                 })
                 .collect();
-            work.push("value", Column::Number(values));
-            (work, Statistic::Mean(value()), 100.0, None)
+            computed(Some(values))
         }
-        Kind::GroupShare => (work, Statistic::Mean(value()), 100.0, None),
+        Kind::GroupShare => computed(None),
         Kind::Mean | Kind::Median | Kind::Arpr | Kind::MedianRatio => {
-            let column = p.frame.column(&def.variable).expect("checked").clone();
-            if matches!(column, Column::Text(_)) {
+            // The source's own column, read where it is.
+            if !matches!(p.frame.column(&def.variable), Some(Column::Number(_))) {
                 return Err(data_error(format!("indicator {}: variable '{}' is not numeric", def.id, def.variable)));
             }
-            work.push("value", column);
-            match def.kind {
-                Kind::Mean => (work, Statistic::Mean(value()), 1.0, None),
+            let v = def.variable.clone();
+            let (stat, scale, gap_stat) = match def.kind {
+                Kind::Mean => (Statistic::Mean(v.clone()), 1.0, None),
                 Kind::Median => {
-                    (work, Statistic::Quantile { variable: value(), p: 0.5 }, 1.0, Some(Statistic::Median(value())))
+                    (Statistic::Quantile { variable: v.clone(), p: 0.5 }, 1.0, Some(Statistic::Median(v.clone())))
                 }
-                Kind::Arpr => (work, Statistic::Arpr(value()), 100.0, None),
-                _ => (work, Statistic::Median(value()), 1.0, None),
-            }
+                Kind::Arpr => (Statistic::Arpr(v.clone()), 100.0, None),
+                _ => (Statistic::Median(v.clone()), 1.0, None),
+            };
+            Inputs { work: None, variable: v, stat, scale, gap_stat }
         }
         Kind::Register => unreachable!("register indicators are computed from counts"),
     })
