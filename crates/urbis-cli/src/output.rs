@@ -24,6 +24,29 @@ pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 /// file gets the usual permissions of a new file (0666 less the umask), not
 /// the private 0600 of temporary files.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    written(path, bytes)?.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes each `(name, bytes)` into `dir`: every file to a temporary file
+/// first, side by side, and only once all are written and synced are they
+/// renamed, so that a failure leaves none of them half-written.
+pub fn write_all_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    let temporary: Vec<Result<tempfile::NamedTempFile>> = std::thread::scope(|scope| {
+        let writers: Vec<_> =
+            files.iter().map(|(name, bytes)| scope.spawn(move || written(&dir.join(name), bytes))).collect();
+        writers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a writer failed")))).collect()
+    });
+    let temporary = temporary.into_iter().collect::<Result<Vec<_>>>()?;
+    for (tmp, (name, _)) in temporary.into_iter().zip(files) {
+        let path = dir.join(name);
+        tmp.persist(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `bytes` written and synced to a temporary file beside `path`.
+fn written(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
@@ -32,10 +55,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
+    tmp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Pretty-printed JSON ending with a newline, as every JSON output is written.

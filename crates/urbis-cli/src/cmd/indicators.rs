@@ -8,7 +8,7 @@ use serde::Serialize;
 use urbis_indicators::pipeline::{self, Metadata, Report, Run};
 use urbis_io::tables;
 
-use crate::output::{json, write_atomic};
+use crate::output::{json, write_all_atomic};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -65,12 +65,14 @@ struct MetadataFile<'a> {
 
 pub fn run(args: Args) -> Result<()> {
     let (config, run) = load_and_run(&args.config, args.quiet)?;
-    // Everything is rendered before anything is written.
-    let mut files: Vec<(&str, Vec<u8>)> = vec![("indicators.csv", tables::csv::render(&run.rows)?)];
+    // Everything is rendered (each format beside the others) before
+    // anything is written.
+    let rows = &run.rows;
+    let mut jobs: Vec<(&str, Render)> = vec![("indicators.csv", Box::new(|| Ok(tables::csv::render(rows)?)))];
     for format in &config.output.formats {
         match format.get_ref().as_str() {
             "csv" => {}
-            "parquet" => files.push(("indicators.parquet", tables::parquet::render(&run.rows)?)),
+            "parquet" => jobs.push(("indicators.parquet", Box::new(|| Ok(tables::parquet::render(rows)?)))),
             "jsonstat" => {
                 let meta = tables::jsonstat::DatasetMeta {
                     label: run.metadata.project.clone(),
@@ -82,20 +84,22 @@ pub fn run(args: Args) -> Result<()> {
                     )]
                     .into(),
                 };
-                files.push(("indicators.json", tables::jsonstat::render(&run.rows, &meta)?));
+                jobs.push(("indicators.json", Box::new(move || Ok(tables::jsonstat::render(rows, &meta)?))));
             }
-            "sdmx" => files.push(("indicators.sdmx.csv", tables::sdmx::render(&run.rows, &config.output.dataflow)?)),
+            "sdmx" => {
+                let dataflow = &config.output.dataflow;
+                jobs.push(("indicators.sdmx.csv", Box::new(move || Ok(tables::sdmx::render(rows, dataflow)?))));
+            }
             other => return Err(anyhow!("unknown output format {other}")),
         }
     }
+    let mut files = render_all(jobs)?;
     files.push(("metadata.json", json(&MetadataFile { metadata: &run.metadata, report: &run.report })?));
     files.push(("review.txt", run.review.to_text().into_bytes()));
     files.push(("review.json", json(&run.review)?));
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-        for (name, bytes) in &files {
-            write_atomic(&out.join(name), bytes)?;
-        }
+        write_all_atomic(out, &files)?;
     }
     if let Some(store) = &args.store {
         let text =
@@ -115,6 +119,23 @@ pub fn run(args: Args) -> Result<()> {
         eprintln!("{} figures written to {}", run.rows.len(), out.display());
     }
     Ok(())
+}
+
+/// Renders one output file.
+type Render<'a> = Box<dyn FnOnce() -> Result<Vec<u8>> + Send + 'a>;
+
+/// Runs every render side by side; the files in the order of `jobs`.
+fn render_all<'a>(jobs: Vec<(&'a str, Render<'_>)>) -> Result<Vec<(&'a str, Vec<u8>)>> {
+    std::thread::scope(|scope| {
+        let running: Vec<_> = jobs.into_iter().map(|(name, job)| (name, scope.spawn(job))).collect();
+        running
+            .into_iter()
+            .map(|(name, job)| {
+                let bytes = job.join().unwrap_or_else(|_| Err(anyhow!("rendering {name} failed")))?;
+                Ok((name, bytes))
+            })
+            .collect()
+    })
 }
 
 /// Today's date (UTC) as YYYY-MM-DD.
