@@ -153,6 +153,49 @@ pub(crate) fn psu_totals(
     k: usize,
     row: &impl RowFn,
 ) -> PsuTotals {
+    totals_by_psu(design, cells, n_domains, k, true, |i, c, fine, domains, values| {
+        if !row(i, values) {
+            return;
+        }
+        match fine {
+            Some(fine) => fine.add_row(c, weights[i], values),
+            None => cells.domains(c).for_each(|d| domains.add_row(d, weights[i], values)),
+        }
+    })
+}
+
+/// [`psu_totals`] of row values that depend on the domain: `w_i · row(i, d)`
+/// for each domain `d` of row `i` (`row` returning false where the row does
+/// not contribute to `d`). Each row is added to its domains one by one.
+pub(crate) fn psu_totals_per_domain(
+    design: &Linear,
+    weights: &[f64],
+    cells: &Cells,
+    n_domains: usize,
+    k: usize,
+    row: &(impl Fn(usize, usize, &mut [f64]) -> bool + Sync),
+) -> PsuTotals {
+    totals_by_psu(design, cells, n_domains, k, false, |i, c, _, domains, values| {
+        for d in cells.domains(c) {
+            if row(i, d, values) {
+                domains.add_row(d, weights[i], values);
+            }
+        }
+    })
+}
+
+/// The pass of [`psu_totals`]: `add(row, cell, fine sums, domain sums,
+/// scratch)` adds each row of each PSU (with fine cells and `by_cell`, to
+/// sums per cell that are then added to the cells' domains); the PSU's sums
+/// are then stored per domain, domain-major.
+fn totals_by_psu(
+    design: &Linear,
+    cells: &Cells,
+    n_domains: usize,
+    k: usize,
+    by_cell: bool,
+    add: impl Fn(usize, usize, Option<&mut Sums>, &mut Sums, &mut [f64]) + Sync,
+) -> PsuTotals {
     let n_psu = design.psu_start.len() - 1;
     let bounds = balanced_bounds(&design.psu_start, PARTITIONS);
     let parts: Vec<PsuTotals> = bounds
@@ -160,19 +203,13 @@ pub(crate) fn psu_totals(
         .map(|w| {
             let mut out = PsuTotals { k, ..Default::default() };
             let mut domains = Sums::new(n_domains, k);
-            let mut fine = cells.fine.map(|(_, n)| Sums::new(n, k));
+            let mut fine = cells.fine.filter(|_| by_cell).map(|(_, n)| Sums::new(n, k));
             let mut values = vec![0.0; k];
             for p in w[0]..w[1] {
                 for &i in &design.rows_by_psu[design.psu_start[p]..design.psu_start[p + 1]] {
                     let i = i as usize;
                     let Some(c) = cells.cell(i) else { continue };
-                    if !row(i, &mut values) {
-                        continue;
-                    }
-                    match &mut fine {
-                        Some(fine) => fine.add_row(c, weights[i], &values),
-                        None => cells.domains(c).for_each(|d| domains.add_row(d, weights[i], &values)),
-                    }
+                    add(i, c, fine.as_mut(), &mut domains, &mut values);
                 }
                 if let Some(fine) = &mut fine {
                     fine.drain(false, |c, sums, n| cells.domains(c).for_each(|d| domains.add_sums(d, sums, n)));

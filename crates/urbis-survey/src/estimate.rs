@@ -280,6 +280,31 @@ pub fn estimate_domain_sets_within(
     };
     // With sets over cells, the cell of each sorted row once for all sets.
     let sorted_cells = presorted.and_then(|p| sets.cells_of_rows(&p.rows));
+    // Both medians over cells: the sets a few at a time, from the shared sort.
+    if let (Statistic::Medians(variable), Kind::Linear(lin), Some(sorted), Some(sorted_cells)) =
+        (stat, &design.kind, presorted, sorted_cells.as_deref())
+    {
+        if options.qrule == crate::sample::QuantileRule::Math && sorted.carries(design.weights()) {
+            check_inputs(frame, design, options)?;
+            let x = numeric(frame, variable)?;
+            let per_set = crate::medians::medians_over_cells(
+                design,
+                lin,
+                sets,
+                options.level,
+                x,
+                variable,
+                sorted,
+                sorted_cells,
+            )?;
+            return Ok(per_set
+                .into_iter()
+                .map(|outputs| {
+                    outputs.into_iter().map(|(variable, values)| DomainEstimates { variable, values }).collect()
+                })
+                .collect());
+        }
+    }
     // Poverty rates over cells with regions: every set in one moments pass.
     if let (Statistic::Arpr(variable), Some(sorted), Some(sorted_cells)) = (stat, presorted, sorted_cells.as_deref()) {
         if !design.is_replicate() && sets.cells().0.regions.is_some() {
@@ -341,23 +366,12 @@ impl<'a> Context<'a> {
         domains: std::borrow::Cow<'a, Grouping>,
         options: &'a Options,
     ) -> Result<Self> {
-        if frame.n_rows() != design.n_rows() || domains.codes.len() != design.n_rows() {
+        if domains.codes.len() != design.n_rows() {
             return Err(SurveyError::Invalid(
                 "the design, the data and the domains have different numbers of rows".into(),
             ));
         }
-        if !(options.level > 0.0 && options.level < 1.0) {
-            return Err(SurveyError::Invalid(format!(
-                "the confidence level must be between 0 and 1, got {}",
-                options.level
-            )));
-        }
-        if !(options.poverty_share > 0.0 && options.poverty_share.is_finite()) {
-            return Err(SurveyError::Invalid(format!(
-                "the poverty threshold share must be a positive number, got {}",
-                options.poverty_share
-            )));
-        }
+        check_inputs(frame, design, options)?;
         let replicate_df = match &design.kind {
             Kind::Replicate(r) => Some(crate::design::replicate_df(r, &domains)),
             Kind::Linear(_) => None,
@@ -375,6 +389,26 @@ impl<'a> Context<'a> {
             replicate_df,
         })
     }
+}
+
+/// The checks every estimation makes of its data, design and options.
+fn check_inputs(frame: &Frame, design: &Design, options: &Options) -> Result<()> {
+    if frame.n_rows() != design.n_rows() {
+        return Err(SurveyError::Invalid("the design, the data and the domains have different numbers of rows".into()));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(SurveyError::Invalid(format!(
+            "the confidence level must be between 0 and 1, got {}",
+            options.level
+        )));
+    }
+    if !(options.poverty_share > 0.0 && options.poverty_share.is_finite()) {
+        return Err(SurveyError::Invalid(format!(
+            "the poverty threshold share must be a positive number, got {}",
+            options.poverty_share
+        )));
+    }
+    Ok(())
 }
 
 /// Per-domain values of one statistic: one list per output variable.

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use urbis_core::dist::qt;
 use urbis_core::MISSING_CODE;
 
+use crate::design::Design;
 use crate::domain::{DomainValue, Spread};
 use crate::error::Result;
 use crate::estimate::{smooth, Context, Form};
@@ -23,8 +24,16 @@ use crate::sample::{kernel, survey_quantile, ConveySearch, MathSearch, Neumaier,
 /// domains of an indicator's sets).
 pub(crate) struct Order<'a> {
     sorted: Cow<'a, Sorted>,
-    domains: Cow<'a, [u32]>,
+    domains: Positions<'a>,
     n_domains: usize,
+}
+
+/// The domains of the sorted rows: one per row, or each row's cell and the
+/// maps from cells to domains of several sets (a row then lies in one domain
+/// of each set, the sets' domains numbered one after the other).
+enum Positions<'a> {
+    Domains(Cow<'a, [u32]>),
+    Cells { cells: &'a [u32], sets: Vec<(&'a [u32], u32)> },
 }
 
 /// One domain's rows and weighted sums over the sorted order, each summed in
@@ -78,7 +87,14 @@ impl<'a> Order<'a> {
                 (Cow::Owned(sorted), Cow::Owned(domains))
             }
         };
-        Order { sorted, domains, n_domains: ctx.n_domains() }
+        Order { sorted, domains: Positions::Domains(domains), n_domains: ctx.n_domains() }
+    }
+
+    /// The order of several sets of domains over cells: `sorted` carrying
+    /// the design weights, `cells` the cell of each of its rows, and each
+    /// set's map from cells to domains with the number of its first domain.
+    pub fn over_cells(sorted: &'a Sorted, cells: &'a [u32], sets: Vec<(&'a [u32], u32)>, n_domains: usize) -> Self {
+        Order { sorted: Cow::Borrowed(sorted), domains: Positions::Cells { cells, sets }, n_domains }
     }
 
     /// The order of the whole populations: each of `populations`, or one
@@ -100,47 +116,73 @@ impl<'a> Order<'a> {
             (Some(p), Some(codes)) if ctx.presorted.is_some() => (Cow::Borrowed(codes), p.len()),
             (Some(p), _) => (Cow::Owned(sorted.rows.iter().map(|&r| p.codes[r as usize]).collect()), p.len()),
         };
-        Order { sorted, domains, n_domains }
+        Order { sorted, domains: Positions::Domains(domains), n_domains }
     }
 
     pub fn n_domains(&self) -> usize {
         self.n_domains
     }
 
-    /// Visits the rows in order as (domain, value, weight); stops early once
-    /// `pending` visits have returned true (each domain returns true once,
-    /// when it needs no more rows).
-    fn walk(&self, mut pending: usize, mut visit: impl FnMut(usize, f64, f64) -> bool) {
+    /// Visits the rows in order with each of their domains, as (domain,
+    /// position in the order); stops early once `pending` visits have
+    /// returned true.
+    fn visit(&self, mut pending: usize, mut visit: impl FnMut(usize, usize) -> bool) {
         if pending == 0 {
             return;
         }
-        let s = &*self.sorted;
-        for ((&d, &x), &w) in self.domains.iter().zip(&s.x).zip(&s.w) {
-            if d != MISSING_CODE && visit(d as usize, x, w) {
+        let mut seen = |d: usize, j: usize| {
+            if visit(d, j) {
                 pending -= 1;
-                if pending == 0 {
-                    return;
+            }
+            pending == 0
+        };
+        match &self.domains {
+            Positions::Domains(domains) => {
+                for (j, &d) in domains.iter().enumerate() {
+                    if d != MISSING_CODE && seen(d as usize, j) {
+                        return;
+                    }
+                }
+            }
+            Positions::Cells { cells, sets } => {
+                for (j, &c) in cells.iter().enumerate() {
+                    if c == MISSING_CODE {
+                        continue;
+                    }
+                    for &(map, first) in sets {
+                        let d = map[c as usize];
+                        if d != MISSING_CODE && seen((d + first) as usize, j) {
+                            return;
+                        }
+                    }
                 }
             }
         }
     }
 
+    /// Visits the rows in order as (domain, value, weight); stops early once
+    /// `pending` visits have returned true (each domain returns true once,
+    /// when it needs no more rows).
+    fn walk(&self, pending: usize, mut visit: impl FnMut(usize, f64, f64) -> bool) {
+        let s = &*self.sorted;
+        self.visit(pending, |d, j| visit(d, s.x[j], s.w[j]));
+    }
+
     /// Visits the rows in order as (domain, position in the order).
     pub fn each_position(&self, mut visit: impl FnMut(usize, usize)) {
-        for (j, &d) in self.domains.iter().enumerate() {
-            if d != MISSING_CODE {
-                visit(d as usize, j);
-            }
-        }
+        self.visit(usize::MAX, |d, j| {
+            visit(d, j);
+            false
+        });
     }
 
     /// Visits the rows in order as (domain, row).
     pub fn each_row(&self, mut visit: impl FnMut(usize, u32)) {
-        for (&d, &r) in self.domains.iter().zip(&self.sorted.rows) {
-            if d != MISSING_CODE {
-                visit(d as usize, r);
-            }
-        }
+        let rows = &self.sorted.rows;
+        self.visit(usize::MAX, |d, j| {
+            visit(d, rows[j]);
+            false
+        });
     }
 
     /// Each domain's rows and sums, in one pass.
@@ -419,7 +461,7 @@ pub(crate) fn woodruff(
     qhat: &[f64],
     shares: Vec<Option<DomainValue>>,
 ) -> Result<Vec<Option<DomainValue>>> {
-    let targets = WoodruffTargets::new(ctx, shares)?;
+    let targets = WoodruffTargets::new(ctx.design, ctx.options.level, shares)?;
     let (low, high) = targets.probabilities();
     let mut bounds = found.at(&[&low, &high]).into_iter();
     let (lows, highs) = (bounds.next().expect("two lists"), bounds.next().expect("two lists"));
@@ -440,13 +482,12 @@ struct Target {
 }
 
 impl WoodruffTargets {
-    pub fn new(ctx: &Context, shares: Vec<Option<DomainValue>>) -> Result<Self> {
-        let level = ctx.options.level;
+    pub fn new(design: &Design, level: f64, shares: Vec<Option<DomainValue>>) -> Result<Self> {
         let mut targets = Vec::with_capacity(shares.len());
         for share in shares {
             targets.push(match share {
                 Some(share) => {
-                    let e = share.finish(ctx.design, level)?;
+                    let e = share.finish(design, level)?;
                     let t = qt(1.0 - (1.0 - level) / 2.0, e.df);
                     Some(Target { share, df: e.df, t, low: e.estimate - t * e.se, high: e.estimate + t * e.se })
                 }
