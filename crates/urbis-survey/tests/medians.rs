@@ -4,54 +4,15 @@
 //! linearised medians, also in gaps between sets; on random designs with
 //! missing values, zero weights, ties and rows in no domain.
 
+mod common;
+
+use common::{cell, frame, rows, CELLS, GROUPS, REGIONS};
+
 use proptest::prelude::*;
-use urbis_core::{Column, Frame, MISSING_CODE};
+use urbis_core::{Frame, MISSING_CODE};
 use urbis_survey::{
-    estimate_domain_sets_within, Design, DomainSets, DomainValue, Grouping, LinearSpec, LonelyPsu, NamedColumn,
-    Options, Statistic,
+    estimate_domain_sets_within, Design, DomainSets, DomainValue, Grouping, LonelyPsu, Options, Statistic,
 };
-
-const REGIONS: u32 = 4;
-const GROUPS: u32 = 3;
-const CELLS: u32 = REGIONS * GROUPS;
-
-#[derive(Debug, Clone)]
-struct Row {
-    stratum: u8,
-    psu: u8,
-    group: u8,
-    y: f64,
-    w: f64,
-    used: bool,
-}
-
-fn rows() -> impl Strategy<Value = Vec<Row>> {
-    prop::collection::vec(
-        (
-            0u8..3,
-            0u8..4,
-            0u8..3,
-            prop_oneof![9 => 1.0f64..100.0, 1 => Just(f64::NAN)],
-            prop_oneof![9 => 0.5f64..5.0, 1 => Just(0.0)],
-            prop::bool::weighted(0.9),
-            any::<bool>(),
-        ),
-        10..150,
-    )
-    .prop_map(|v| {
-        v.into_iter()
-            .map(|(stratum, psu, group, y, w, used, coarse)| Row {
-                stratum,
-                psu,
-                group,
-                // Ties on a coarse grid for some rows.
-                y: if coarse { (y / 20.0).round() } else { y },
-                w,
-                used,
-            })
-            .collect()
-    })
-}
 
 /// Sets over cells (region × group): the regions, the cells, pairs of
 /// regions × (group 0 | groups 1–2), every region at once, and one set per
@@ -66,28 +27,6 @@ fn sets() -> Vec<(Vec<u32>, usize)> {
     ]
 }
 
-fn frame(rows: &[Row]) -> Frame {
-    let mut frame = Frame::new("random", rows.len());
-    let num = |f: &dyn Fn(&Row) -> f64| Column::Number(rows.iter().map(f).collect());
-    frame.push("y", num(&|r| r.y));
-    frame.push("w", num(&|r| r.w));
-    frame.push("s", num(&|r| f64::from(r.stratum)));
-    frame.push("psu", num(&|r| f64::from(r.stratum) * 10.0 + f64::from(r.psu)));
-    frame
-}
-
-fn design(f: &Frame) -> Design {
-    let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
-    let spec = LinearSpec {
-        weights: Some(named("w")),
-        strata: Some(named("s")),
-        ids: Some(named("psu")),
-        lonely_psu: LonelyPsu::Adjust,
-        ..Default::default()
-    };
-    Design::linear(f.n_rows(), &spec).unwrap()
-}
-
 type PerSet = Vec<Vec<Vec<Option<DomainValue>>>>;
 
 /// Per set, per output (Woodruff's, linearised), the medians.
@@ -99,7 +38,12 @@ fn medians(f: &Frame, design: &Design, sets: &DomainSets) -> PerSet {
         .collect()
 }
 
-fn same(a: &Option<DomainValue>, b: &Option<DomainValue>, design: &Design, what: &str) -> Result<(), TestCaseError> {
+fn identical(
+    a: &Option<DomainValue>,
+    b: &Option<DomainValue>,
+    design: &Design,
+    what: &str,
+) -> Result<(), TestCaseError> {
     let (Some(a), Some(b)) = (a, b) else {
         prop_assert!(a.is_none() && b.is_none(), "{what}: one side missing");
         return Ok(());
@@ -114,11 +58,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn medians_over_cells_are_those_of_each_set_alone(rows in rows()) {
-        let f = frame(&rows);
-        let design = design(&f);
+    fn medians_over_cells_are_those_of_each_set_alone(
+        // Some values on a coarse grid, for ties at the medians.
+        rows in rows(prop_oneof![8 => 1.0f64..100.0, 1 => (0.0f64..5.0).prop_map(f64::round), 1 => Just(f64::NAN)], 0.9, 10..150),
+    ) {
+        let f = frame(&rows, false);
+        let design = common::design(&f, LonelyPsu::Adjust, false);
         let cells: Vec<u32> =
-            rows.iter().map(|r| if r.used { region(r) * GROUPS + u32::from(r.group) } else { MISSING_CODE }).collect();
+            rows.iter().map(|r| if r.used { cell(r) } else { MISSING_CODE }).collect();
         let sets = sets();
         let mut over_cells = DomainSets::over_cells(&cells, CELLS as usize);
         for (map, n) in &sets {
@@ -135,7 +82,7 @@ proptest! {
         for (s, (sa, sb)) in a.iter().zip(&b).enumerate() {
             for (o, (oa, ob)) in sa.iter().zip(sb).enumerate() {
                 for (d, (va, vb)) in oa.iter().zip(ob).enumerate() {
-                    same(va, vb, &design, &format!("set {s} output {o} domain {d}"))?;
+                    identical(va, vb, &design, &format!("set {s} output {o} domain {d}"))?;
                 }
             }
         }
@@ -143,12 +90,8 @@ proptest! {
         for c in 0..CELLS as usize {
             let pair = |v: &PerSet| (v[1][1][c].clone(), v[0][1][c / GROUPS as usize].clone());
             if let ((Some(ga), Some(ra)), (Some(gb), Some(rb))) = (pair(&a), pair(&b)) {
-                same(&ga.minus(&ra), &gb.minus(&rb), &design, &format!("gap {c}"))?;
+                identical(&ga.minus(&ra), &gb.minus(&rb), &design, &format!("gap {c}"))?;
             }
         }
     }
-}
-
-fn region(r: &Row) -> u32 {
-    (u32::from(r.stratum) + u32::from(r.psu)) % REGIONS
 }

@@ -4,49 +4,12 @@
 //! strata that cut across regions, lonely PSUs under every policy, finite
 //! population corrections, zero weights, rows outside every domain.
 
+mod common;
+
+use common::{cell, design, frame, rows, same, spread_kind, Row, CELLS, GROUPS, REGIONS};
 use proptest::prelude::*;
 use urbis_core::{Column, Frame, MISSING_CODE};
-use urbis_survey::{
-    estimate_domain_sets_within, Design, DomainSets, DomainValue, LinearSpec, LonelyPsu, NamedColumn, Options,
-    Statistic,
-};
-
-const REGIONS: u32 = 4;
-const GROUPS: u32 = 3;
-
-#[derive(Debug, Clone)]
-struct Row {
-    stratum: u8,
-    psu: u8,
-    group: u8,
-    y: f64,
-    w: f64,
-    used: bool,
-}
-
-fn rows() -> impl Strategy<Value = Vec<Row>> {
-    prop::collection::vec(
-        (
-            0u8..3,
-            0u8..4,
-            0u8..3,
-            -50.0f64..50.0,
-            prop_oneof![9 => 0.5f64..5.0, 1 => Just(0.0)],
-            prop::bool::weighted(0.9),
-        ),
-        10..120,
-    )
-    .prop_map(|v| {
-        v.into_iter()
-            .map(|(stratum, psu, group, y, w, used)| Row { stratum, psu, group, y: y.round(), w, used })
-            .collect()
-    })
-}
-
-/// The region of a PSU: PSUs lie in one region, strata span several.
-fn region(r: &Row) -> u32 {
-    (u32::from(r.stratum) + u32::from(r.psu)) % REGIONS
-}
+use urbis_survey::{estimate_domain_sets_within, Design, DomainSets, DomainValue, LonelyPsu, Options, Statistic};
 
 struct Fixture {
     frame: Frame,
@@ -57,19 +20,11 @@ struct Fixture {
 }
 
 fn fixture(rows: &[Row], fpc: bool) -> Fixture {
-    let n = rows.len();
-    let mut frame = Frame::new("random", n);
-    let num = |f: &dyn Fn(&Row) -> f64| Column::Number(rows.iter().map(f).collect());
-    frame.push("y", num(&|r| r.y));
-    frame.push("cat", num(&|r| f64::from(u8::from(r.y > 0.0)) + f64::from(u8::from(r.y > 20.0))));
-    frame.push("w", num(&|r| r.w));
-    frame.push("s", num(&|r| f64::from(r.stratum)));
-    frame.push("psu", num(&|r| f64::from(r.stratum) * 10.0 + f64::from(r.psu)));
-    // Sampling fraction per stratum.
-    frame.push("fpc", num(&|r| if fpc { 0.1 + 0.3 * f64::from(r.stratum) } else { 0.0 }));
-    let n_cells = (REGIONS * GROUPS) as usize;
-    let cells =
-        rows.iter().map(|r| if r.used { region(r) * GROUPS + u32::from(r.group) } else { MISSING_CODE }).collect();
+    let mut frame = frame(rows, fpc);
+    let cat = rows.iter().map(|r| f64::from(u8::from(r.y > 0.0)) + f64::from(u8::from(r.y > 20.0))).collect();
+    frame.push("cat", Column::Number(cat));
+    let n_cells = CELLS as usize;
+    let cells = rows.iter().map(|r| if r.used { cell(r) } else { MISSING_CODE }).collect();
     let cell_region = (0..n_cells as u32).map(|c| c / GROUPS).collect();
     let total = (0..n_cells as u32).map(|c| c / GROUPS).collect();
     let by_group = (0..n_cells as u32).collect();
@@ -80,19 +35,6 @@ fn fixture(rows: &[Row], fpc: bool) -> Fixture {
         cell_region,
         sets: vec![(total, REGIONS as usize), (by_group, n_cells), (merged, (REGIONS / 2 * 2) as usize)],
     }
-}
-
-fn design(f: &Frame, lonely_psu: LonelyPsu, fpc: bool) -> Design {
-    let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
-    let spec = LinearSpec {
-        weights: Some(named("w")),
-        strata: Some(named("s")),
-        ids: Some(named("psu")),
-        fpc: fpc.then(|| named("fpc")),
-        lonely_psu,
-        ..Default::default()
-    };
-    Design::linear(f.n_rows(), &spec).unwrap()
 }
 
 /// Per set, the values of the statistic's first output, with or without regions.
@@ -109,37 +51,6 @@ fn values(x: &Fixture, design: &Design, stat: &Statistic, with_regions: bool) ->
         .into_iter()
         .map(|mut outputs| outputs.remove(0).values)
         .collect()
-}
-
-/// How a value holds its uncertainty (the variant's name in its debug form).
-fn spread_kind(v: &DomainValue) -> String {
-    let text = format!("{v:?}");
-    let spread = text.split("spread: ").nth(1).unwrap_or_default();
-    spread.split([' ', '{', '(']).next().unwrap_or_default().to_string()
-}
-
-fn close(a: f64, b: f64, tol: f64) -> bool {
-    (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
-}
-
-fn same(a: Option<DomainValue>, b: Option<DomainValue>, design: &Design, what: &str) -> Result<(), TestCaseError> {
-    let (a, b) = match (a, b) {
-        (None, None) => return Ok(()),
-        (Some(a), Some(b)) => (a, b),
-        (a, b) => return Err(TestCaseError::fail(format!("one side missing: {a:?} / {b:?}"))),
-    };
-    prop_assert_eq!(a.n(), b.n());
-    match (a.finish(design, 0.95), b.finish(design, 0.95)) {
-        (Ok(x), Ok(y)) => {
-            prop_assert!(close(x.estimate, y.estimate, 1e-11), "{what}: estimate {} vs {}", x.estimate, y.estimate);
-            prop_assert!(close(x.se, y.se, 1e-7), "{what}: se {} vs {}", x.se, y.se);
-            prop_assert!(close(x.df, y.df, 0.0), "{what}: df {} vs {}", x.df, y.df);
-            prop_assert!(close(x.ci_low, y.ci_low, 1e-7) && close(x.ci_high, y.ci_high, 1e-7));
-        }
-        (Err(x), Err(y)) => prop_assert_eq!(x.to_string(), y.to_string()),
-        (x, y) => return Err(TestCaseError::fail(format!("{x:?} / {y:?}"))),
-    }
-    Ok(())
 }
 
 fn check(rows: &[Row], lonely: LonelyPsu, fpc: bool, stat: &Statistic) -> Result<(), TestCaseError> {
@@ -179,7 +90,7 @@ proptest! {
 
     #[test]
     fn moments_agree_with_psu_totals(
-        rows in rows(),
+        rows in rows((-50.0f64..50.0).prop_map(f64::round), 0.9, 10..120),
         lonely in prop_oneof![
             Just(LonelyPsu::Remove), Just(LonelyPsu::Adjust), Just(LonelyPsu::Average),
             Just(LonelyPsu::Certainty), Just(LonelyPsu::Fail)

@@ -1,8 +1,15 @@
 //! Properties every design-based estimator must have, on random samples.
 
+mod common;
+
 use proptest::prelude::*;
 use urbis_core::{Column, Frame};
-use urbis_survey::{estimate, Design, LinearSpec, LonelyPsu, NamedColumn, Options, Row, Statistic};
+use urbis_survey::{estimate, Design, LinearSpec, LonelyPsu, Options, Row, Statistic};
+
+/// The stratified cluster design of a random sample.
+fn design(f: &Frame) -> Design {
+    common::design(f, LonelyPsu::Remove, false)
+}
 
 #[derive(Debug, Clone)]
 struct Sample {
@@ -42,19 +49,6 @@ fn frame(s: &Sample, weight_scale: f64) -> Frame {
     f.push("g", Column::Number(s.group.clone()));
     f.push("cat", Column::Number(s.y.iter().map(|y| f64::from(*y > 0.0)).collect()));
     f
-}
-
-/// The stratified cluster design of a random sample.
-fn design(f: &Frame) -> Design {
-    let named = |name| NamedColumn { name, column: f.column(name).unwrap() };
-    let spec = LinearSpec {
-        weights: Some(named("w")),
-        strata: Some(named("s")),
-        ids: Some(named("psu")),
-        lonely_psu: LonelyPsu::Remove,
-        ..Default::default()
-    };
-    Design::linear(f.n_rows(), &spec).unwrap()
 }
 
 fn run(f: &Frame, by: &[&str], stats: &[Statistic], options: &Options) -> Vec<Row> {
