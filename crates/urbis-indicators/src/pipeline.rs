@@ -1437,9 +1437,12 @@ fn compute_indicator(
         }
         _ => None,
     };
-    // Per set, each output of a statistic; and one output's values, scaled.
+    // Per set, each output of a statistic (with the poverty populations
+    // for poverty rates); and the first output's values, scaled.
+    let populations = (def.kind == Kind::Arpr).then(|| poverty_populations(p));
     let estimate_outputs = |stat: &Statistic| {
-        estimate_domain_sets_within(work, &p.design, &view, None, stat, &options, sorted.as_deref()).map_err(fail)
+        estimate_domain_sets_within(work, &p.design, &view, populations.as_ref(), stat, &options, sorted.as_deref())
+            .map_err(fail)
     };
     let scaled = |output: urbis_survey::DomainEstimates| -> Vec<Option<DomainValue>> {
         output.values.into_iter().map(|v| v.map(|v| v.into_scaled(scale))).collect()
@@ -1451,23 +1454,6 @@ fn compute_indicator(
     let users = SharedMedians::key(def).and_then(|key| shared.median_users.get(&key).copied()).unwrap_or(1);
     let (values, gap_values) = match def.kind {
         Kind::GroupShare => (SetValues::Owned(group_shares(p, &view, &sets.keys, &roles, &options)?), None),
-        Kind::Arpr => {
-            let populations = poverty_populations(p);
-            let values = estimate_domain_sets_within(
-                work,
-                &p.design,
-                &view,
-                Some(&populations),
-                &stat,
-                &options,
-                sorted.as_deref(),
-            )
-            .map_err(fail)?
-            .into_iter()
-            .map(|mut outputs| scaled(outputs.remove(0)))
-            .collect();
-            (SetValues::Owned(values), None)
-        }
         Kind::MedianRatio => {
             let medians = match shared.medians.take(def) {
                 Some(kept) => kept,

@@ -297,12 +297,7 @@ pub fn estimate_domain_sets_within(
                 sorted,
                 sorted_cells,
             )?;
-            return Ok(per_set
-                .into_iter()
-                .map(|outputs| {
-                    outputs.into_iter().map(|(variable, values)| DomainEstimates { variable, values }).collect()
-                })
-                .collect());
+            return Ok(estimates_per_set(per_set));
         }
     }
     // Poverty rates over cells with regions: every set in one moments pass.
@@ -326,10 +321,7 @@ pub fn estimate_domain_sets_within(
                 sorted_cells,
             ) {
                 let label = stat.label();
-                return Ok(per_set
-                    .into_iter()
-                    .map(|values| vec![DomainEstimates { variable: label.clone(), values }])
-                    .collect());
+                return Ok(estimates_per_set(per_set.into_iter().map(|values| vec![(label.clone(), values)])));
             }
         }
     }
@@ -367,9 +359,7 @@ impl<'a> Context<'a> {
         options: &'a Options,
     ) -> Result<Self> {
         if domains.codes.len() != design.n_rows() {
-            return Err(SurveyError::Invalid(
-                "the design, the data and the domains have different numbers of rows".into(),
-            ));
+            return Err(rows_differ());
         }
         check_inputs(frame, design, options)?;
         let replicate_df = match &design.kind {
@@ -391,10 +381,23 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Per set, the estimates of each output.
+fn estimates_per_set(per_set: impl IntoIterator<Item = Outputs>) -> Vec<Vec<DomainEstimates>> {
+    per_set
+        .into_iter()
+        .map(|outputs| outputs.into_iter().map(|(variable, values)| DomainEstimates { variable, values }).collect())
+        .collect()
+}
+
+/// The error of data, design and domains with different numbers of rows.
+fn rows_differ() -> SurveyError {
+    SurveyError::Invalid("the design, the data and the domains have different numbers of rows".into())
+}
+
 /// The checks every estimation makes of its data, design and options.
 fn check_inputs(frame: &Frame, design: &Design, options: &Options) -> Result<()> {
     if frame.n_rows() != design.n_rows() {
-        return Err(SurveyError::Invalid("the design, the data and the domains have different numbers of rows".into()));
+        return Err(rows_differ());
     }
     if !(options.level > 0.0 && options.level < 1.0) {
         return Err(SurveyError::Invalid(format!(
