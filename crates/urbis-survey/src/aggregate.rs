@@ -68,6 +68,47 @@ pub(crate) struct Cells<'a> {
     pub regions: Option<&'a [u32]>,
 }
 
+/// Some consecutive sets of a pass ([`Cells::groups`]).
+pub(crate) struct SetGroup<'a> {
+    /// The group's sets over the same cells, their domains numbered from 0.
+    pub cells: Cells<'a>,
+    /// The number of the group's first domain among all domains of the pass.
+    pub first: usize,
+    /// The number of domains of each of the group's sets.
+    pub sizes: Vec<usize>,
+}
+
+impl SetGroup<'_> {
+    /// The group's domains.
+    pub fn n_domains(&self) -> usize {
+        self.sizes.iter().sum()
+    }
+}
+
+impl<'a> Cells<'a> {
+    /// The sets taken `size` at a time (`n_domains`: the pass's domains), for
+    /// work done on a few sets at once.
+    pub fn groups(&self, n_domains: usize, size: usize) -> Vec<SetGroup<'a>> {
+        let ends: Vec<u32> = self.sets.iter().skip(1).map(|&(_, first)| first).chain([n_domains as u32]).collect();
+        self.sets
+            .chunks(size)
+            .zip(ends.chunks(size))
+            .map(|(sets, ends)| {
+                let first = sets[0].1;
+                SetGroup {
+                    cells: Cells {
+                        fine: self.fine,
+                        sets: sets.iter().map(|&(map, offset)| (map, offset - first)).collect(),
+                        regions: None,
+                    },
+                    first: first as usize,
+                    sizes: sets.iter().zip(ends).map(|(&(_, offset), &end)| (end - offset) as usize).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
 impl Cells<'_> {
     /// The cell of row `i`, or `None` when the row is in no domain.
     pub fn cell(&self, i: usize) -> Option<usize> {

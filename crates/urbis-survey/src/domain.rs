@@ -113,12 +113,8 @@ impl DomainValue {
 
     /// The same value with its scores formed (when it holds them only
     /// through shared aggregates), for a value finished or contrasted
-    /// several times: the same numbers, formed once.
-    pub fn formed(&self) -> DomainValue {
-        self.formed_ref().into_owned()
-    }
-
-    /// [`Self::formed`], borrowing the value when it has nothing to form.
+    /// several times: the same numbers, formed once. Borrowed when the value
+    /// has nothing to form.
     pub fn formed_ref(&self) -> std::borrow::Cow<'_, DomainValue> {
         match self.spread.linear() {
             Some(std::borrow::Cow::Owned(spread)) => std::borrow::Cow::Owned(DomainValue { spread, ..*self }),
@@ -126,7 +122,7 @@ impl DomainValue {
         }
     }
 
-    /// [`Self::formed`], moving the value when it has nothing to form.
+    /// [`Self::formed_ref`], moving the value when it has nothing to form.
     pub fn into_formed(self) -> DomainValue {
         match self.spread.linear() {
             Some(std::borrow::Cow::Owned(spread)) => DomainValue { spread, ..self },

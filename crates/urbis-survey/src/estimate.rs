@@ -302,7 +302,7 @@ pub fn estimate_domain_sets_within(
     }
     // Poverty rates over cells with regions: every set in one moments pass.
     if let (Statistic::Arpr(variable), Some(sorted), Some(sorted_cells)) = (stat, presorted, sorted_cells.as_deref()) {
-        if !design.is_replicate() && sets.cells().0.regions.is_some() {
+        if !design.is_replicate() && sets.cells().0.regions.is_some() && sorted.carries(design.weights()) {
             let x = numeric(frame, variable)?;
             let everyone = std::borrow::Cow::Owned(Grouping::single(design.n_rows()));
             let mut ctx = Context::new(frame, design, everyone, options)?;

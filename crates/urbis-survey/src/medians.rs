@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 use urbis_core::MISSING_CODE;
 
-use crate::aggregate::{psu_totals, psu_totals_per_domain, Cells, PsuTotals};
+use crate::aggregate::{psu_totals, psu_totals_per_domain, PsuTotals};
 use crate::design::{Design, Kind, Linear};
 use crate::domain::{DomainValue, LinearDomains};
 use crate::error::Result;
@@ -76,28 +76,23 @@ pub(crate) fn medians_over_cells(
     sorted: &Sorted,
     sorted_cells: &[u32],
 ) -> Result<Vec<Outputs>> {
-    let (cells, _) = sets.cells();
-    let sizes: Vec<usize> = (0..sets.len()).map(|s| sets.size(s)).collect();
+    let (cells, n_domains) = sets.cells();
     let groups: Vec<Result<Vec<Outputs>>> = cells
-        .sets
-        .par_chunks(SETS_TOGETHER)
-        .zip(sizes.par_chunks(SETS_TOGETHER))
-        .map(|(group, sizes)| {
-            // The group's domains numbered from 0.
-            let first = group[0].1;
-            let maps: Vec<(&[u32], u32)> = group.iter().map(|&(map, offset)| (map, offset - first)).collect();
-            let n_domains = sizes.iter().sum();
-            let order = Order::over_cells(sorted, sorted_cells, maps.clone(), n_domains);
-            let group_cells = Cells { fine: cells.fine, sets: maps, regions: None };
+        .groups(n_domains, SETS_TOGETHER)
+        .into_par_iter()
+        .map(|group| {
+            let n_domains = group.n_domains();
+            let order = Order::over_cells(sorted, sorted_cells, group.cells.sets.clone(), n_domains);
             let (woodruff, linear) = both(design, lin, level, order, |qhat, q_convey| {
-                psu_totals_per_domain(lin, design.weights(), &group_cells, n_domains, 3, &|i, d, out| {
+                psu_totals_per_domain(lin, design.weights(), &group.cells, n_domains, 3, &|i, d, out| {
                     !x[i].is_nan() && below(x[i], qhat[d], q_convey[d], out)
                 })
             })?;
             // Back to one list per set.
             let (mut woodruff, mut linear) = (woodruff.into_iter(), linear.into_iter());
             let labels = labels(variable);
-            Ok(sizes
+            Ok(group
+                .sizes
                 .iter()
                 .map(|&n| {
                     vec![

@@ -305,7 +305,7 @@ impl Median {
 }
 
 /// The median of each domain of an order with non-empty `sums` (`None` for the others).
-pub(crate) fn medians(order: &Order, sums: &[DomainSums]) -> Vec<Option<Median>> {
+fn medians(order: &Order, sums: &[DomainSums]) -> Vec<Option<Median>> {
     let totals: Vec<f64> = sums.iter().map(|s| s.cumulative.value()).collect();
     let q = order.convey_quantiles(sums, &totals, 0.5, None);
     let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();

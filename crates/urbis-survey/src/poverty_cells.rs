@@ -26,7 +26,8 @@ use crate::domain::{DomainValue, Spread};
 use crate::estimate::Form;
 use crate::grouping::{DomainSets, Grouping};
 use crate::poverty::{join_population, Median, NO_POPULATION, UNSEEN};
-use crate::sample::{bandwidth_of, kernel, Sorted};
+use crate::quantile::Order;
+use crate::sample::{bandwidth_of, Sorted};
 
 /// The row values of the pass: `1(x ≤ t_p)`, `1` and the threshold's influence.
 const K: usize = 3;
@@ -35,7 +36,9 @@ const K: usize = 3;
 /// domain), or `None` when this path does not apply: not a linearisation
 /// design, sets without regions, a cell whose rows lie in two populations
 /// or in none, a row of a population outside every cell, or a PSU spanning
-/// regions. The caller then estimates set by set.
+/// regions. The caller then estimates set by set. `sorted` is the shared
+/// sort of `x`, carrying the design weights, and `sorted_cells` the cell of
+/// each of its rows.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn arpr_over_cells(
     design: &Design,
@@ -89,7 +92,7 @@ pub(crate) fn arpr_over_cells(
     let (n, h) = bandwidths(&cells, x, design.weights(), n_domains);
     let t: Vec<f64> =
         domain_population.iter().map(|&p| thresholds.get(p as usize).copied().unwrap_or(f64::NAN)).collect();
-    let kernels = kernels(&cells, sorted, &sorted.weights(design.weights()), sorted_cells, &t, &h, n_domains);
+    let kernels = kernels(&cells, sorted, sorted_cells, &t, &h, n_domains);
 
     let mut values: Vec<Option<DomainValue>> = (0..n_domains)
         .map(|d| {
@@ -200,39 +203,20 @@ fn bandwidths(cells: &Cells, x: &[f64], w: &[f64], n_domains: usize) -> (Vec<f64
 const SETS_PER_WALK: usize = 4;
 
 /// Each domain's kernel sum `Σ w K((t_d − x)/h_d)` over its rows, summed in
-/// the sorted order (as a walk over the domain's own sorted sample would).
-/// Sets are walked in groups, the groups in parallel.
-fn kernels(
-    cells: &Cells,
-    sorted: &Sorted,
-    w: &[f64],
-    sorted_cells: &[u32],
-    t: &[f64],
-    h: &[f64],
-    n_domains: usize,
-) -> Vec<f64> {
+/// the sorted order (as a walk over the domain's own sorted sample would):
+/// [`Order::at`] over the sets taken a few at a time, the groups in parallel.
+fn kernels(cells: &Cells, sorted: &Sorted, sorted_cells: &[u32], t: &[f64], h: &[f64], n_domains: usize) -> Vec<f64> {
     let sums: Vec<Vec<f64>> = cells
-        .sets
-        .par_chunks(SETS_PER_WALK)
-        .enumerate()
-        .map(|(g, group)| {
-            // The group's domains are consecutive, up to the next group's first.
-            let from = group[0].1 as usize;
-            let to = cells.sets.get((g + 1) * SETS_PER_WALK).map_or(n_domains, |&(_, offset)| offset as usize);
-            let mut acc = vec![-0.0f64; to - from];
-            for ((&c, &x), &wi) in sorted_cells.iter().zip(&sorted.x).zip(w) {
-                if c == MISSING_CODE {
-                    continue;
-                }
-                for &(map, offset) in group {
-                    let d = map[c as usize];
-                    if d != MISSING_CODE {
-                        let d = (d + offset) as usize;
-                        acc[d - from] += kernel(x, wi, t[d], h[d]);
-                    }
-                }
-            }
-            acc
+        .groups(n_domains, SETS_PER_WALK)
+        .into_par_iter()
+        .map(|group| {
+            let n = group.n_domains();
+            let domains = group.first..group.first + n;
+            Order::over_cells(sorted, sorted_cells, group.cells.sets, n)
+                .at(&t[domains.clone()], &h[domains])
+                .iter()
+                .map(|at| at.kernel)
+                .collect()
         })
         .collect();
     sums.concat()
