@@ -303,23 +303,26 @@ pub fn estimate_domain_sets_within(
     // Poverty rates over cells with regions: every set in one moments pass.
     if let (Statistic::Arpr(variable), Some(sorted), Some(sorted_cells)) = (stat, presorted, sorted_cells.as_deref()) {
         if !design.is_replicate() && sets.cells().0.regions.is_some() && sorted.carries(design.weights()) {
+            check_inputs(frame, design, options)?;
             let x = numeric(frame, variable)?;
-            let everyone = std::borrow::Cow::Owned(Grouping::single(design.n_rows()));
-            let mut ctx = Context::new(frame, design, everyone, options)?;
-            ctx.presorted = Some((sorted, Vec::new()));
-            ctx.populations = populations;
-            let medians = crate::poverty::population_medians(&ctx, x);
+            let population_medians = || {
+                let everyone = std::borrow::Cow::Owned(Grouping::single(design.n_rows()));
+                let mut ctx = Context::new(frame, design, everyone, options)?;
+                ctx.presorted = Some((sorted, Vec::new()));
+                ctx.populations = populations;
+                Ok(crate::poverty::population_medians(&ctx, x))
+            };
             let share = options.poverty_share;
             if let Some(per_set) = crate::poverty_cells::arpr_over_cells(
                 design,
                 sets,
                 populations,
-                &medians,
+                population_medians,
                 share,
                 x,
                 sorted,
                 sorted_cells,
-            ) {
+            )? {
                 let label = stat.label();
                 return Ok(estimates_per_set(per_set.into_iter().map(|values| vec![(label.clone(), values)])));
             }

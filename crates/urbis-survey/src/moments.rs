@@ -197,49 +197,90 @@ pub(crate) fn moments(
     ratios: &[(usize, usize)],
     row: &impl RowFn,
 ) -> Option<(MomentTable, DomainSums)> {
-    let regions = cells.regions?;
-    let n_regions = regions.iter().filter(|&&r| r != MISSING_CODE).map(|&r| r as usize + 1).max().unwrap_or(0);
-    let psu_region = psu_regions(design, cells, regions)?;
-    let slots = slots(cells, regions, n_regions, n_domains);
-    // Blocks: the PSUs of each (region, stratum), in PSU order.
-    let mut keyed: Vec<(u32, u32, u32)> = psu_region
-        .iter()
-        .enumerate()
-        .filter(|(_, &r)| r != MISSING_CODE)
-        .map(|(p, &r)| (r, design.stratum_of_psu[p], p as u32))
-        .collect();
-    keyed.sort_unstable();
-    let mut groups: Vec<BlockPsus> = Vec::new();
-    for run in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        groups.push((run[0].0, run[0].1, run));
+    Some(Plan::new(design, cells, n_domains, k)?.run(design, weights, cells, ratios, row))
+}
+
+/// What a moments pass knows before it reads a row: the slots of the
+/// domains and the PSUs of each (region, stratum) block. Made first, so
+/// that a caller learns whether the pass applies before preparing its rows.
+pub(crate) struct Plan {
+    n_domains: usize,
+    k: usize,
+    n_regions: usize,
+    slots: Slots,
+    /// (region, stratum, PSU) of every PSU with contributing rows, sorted.
+    keyed: Vec<(u32, u32, u32)>,
+    /// Each block's run of `keyed`.
+    runs: Vec<std::ops::Range<usize>>,
+}
+
+impl Plan {
+    /// The plan of a pass over `cells` with `k` values per row, or `None`
+    /// when a PSU has rows in two regions or the products would be too many.
+    pub fn new(design: &Linear, cells: &Cells, n_domains: usize, k: usize) -> Option<Plan> {
+        let regions = cells.regions?;
+        let n_regions = regions.iter().filter(|&&r| r != MISSING_CODE).map(|&r| r as usize + 1).max().unwrap_or(0);
+        let psu_region = psu_regions(design, cells, regions)?;
+        let slots = slots(cells, regions, n_regions, n_domains);
+        // Blocks: the PSUs of each (region, stratum), in PSU order.
+        let mut keyed: Vec<(u32, u32, u32)> = psu_region
+            .iter()
+            .enumerate()
+            .filter(|(_, &r)| r != MISSING_CODE)
+            .map(|(p, &r)| (r, design.stratum_of_psu[p], p as u32))
+            .collect();
+        keyed.sort_unstable();
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for run in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            runs.push(start..start + run.len());
+            start += run.len();
+        }
+        let products: usize = runs.iter().map(|run| (slots.n_slots[keyed[run.start].0 as usize] * k).pow(2)).sum();
+        if products > MAX_PRODUCTS {
+            return None;
+        }
+        Some(Plan { n_domains, k, n_regions, slots, keyed, runs })
     }
-    let products: usize = groups.iter().map(|(r, _, _)| (slots.n_slots[*r as usize] * k).pow(2)).sum();
-    if products > MAX_PRODUCTS {
-        return None;
+
+    /// The pass: every block accumulated (in parallel), then each domain's totals.
+    pub fn run(
+        self,
+        design: &Linear,
+        weights: &[f64],
+        cells: &Cells,
+        ratios: &[(usize, usize)],
+        row: &impl RowFn,
+    ) -> (MomentTable, DomainSums) {
+        let Plan { n_domains, k, n_regions, slots, keyed, runs } = self;
+        let centre_by = centring(k, ratios);
+        let blocks: Vec<Block> = runs
+            .par_iter()
+            .map(|run| {
+                let psus = &keyed[run.clone()];
+                let (r, h, _) = psus[0];
+                block(design, weights, cells, &slots, (r as usize, h), psus, k, &centre_by, row)
+            })
+            .collect();
+        let mut block_start = vec![0usize; n_regions + 1];
+        for run in &runs {
+            block_start[keyed[run.start].0 as usize + 1] += 1;
+        }
+        for r in 0..n_regions {
+            block_start[r + 1] += block_start[r];
+        }
+        let table = MomentTable {
+            k,
+            centre_by,
+            n_slots: slots.n_slots,
+            entry_start: slots.entry_start,
+            entries: slots.entries,
+            blocks,
+            block_start,
+        };
+        let sums = table.domain_sums(n_domains);
+        (table, sums)
     }
-    let centre_by = centring(k, ratios);
-    let blocks: Vec<Block> = groups
-        .par_iter()
-        .map(|&(r, h, psus)| block(design, weights, cells, &slots, (r as usize, h), psus, k, &centre_by, row))
-        .collect();
-    let mut block_start = vec![0usize; n_regions + 1];
-    for &(r, _, _) in &groups {
-        block_start[r as usize + 1] += 1;
-    }
-    for r in 0..n_regions {
-        block_start[r + 1] += block_start[r];
-    }
-    let table = MomentTable {
-        k,
-        centre_by,
-        n_slots: slots.n_slots,
-        entry_start: slots.entry_start,
-        entries: slots.entries,
-        blocks,
-        block_start,
-    };
-    let sums = table.domain_sums(n_domains);
-    Some((table, sums))
 }
 
 /// Which aggregated values are centred, and by which: value `a` of a ratio
@@ -255,9 +296,6 @@ fn centring(k: usize, ratios: &[(usize, usize)]) -> Vec<Option<usize>> {
     }
     by
 }
-
-/// A block's region, stratum and its PSUs as (region, stratum, PSU).
-type BlockPsus<'a> = (u32, u32, &'a [(u32, u32, u32)]);
 
 /// Accumulates one block: for each PSU, its rows summed per cell and the
 /// cells added to their slots; then the slot totals' sums, and the products

@@ -23,8 +23,10 @@ use urbis_core::MISSING_CODE;
 use crate::aggregate::Cells;
 use crate::design::{Design, Kind};
 use crate::domain::{DomainValue, Spread};
+use crate::error::Result;
 use crate::estimate::Form;
 use crate::grouping::{DomainSets, Grouping};
+use crate::moments::Plan;
 use crate::poverty::{join_population, Median, NO_POPULATION, UNSEEN};
 use crate::quantile::Order;
 use crate::sample::{bandwidth_of, Sorted};
@@ -38,32 +40,37 @@ const K: usize = 3;
 /// or in none, a row of a population outside every cell, or a PSU spanning
 /// regions. The caller then estimates set by set. `sorted` is the shared
 /// sort of `x`, carrying the design weights, and `sorted_cells` the cell of
-/// each of its rows.
+/// each of its rows. `population_medians` (the median of each population,
+/// or of everyone without populations) is called only once the path is
+/// known to apply.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn arpr_over_cells(
     design: &Design,
     sets: &DomainSets,
     populations: Option<&Grouping>,
-    population_medians: &[Option<Median>],
+    population_medians: impl FnOnce() -> Result<Vec<Option<Median>>>,
     share: f64,
     x: &[f64],
     sorted: &Sorted,
     sorted_cells: &[u32],
-) -> Option<Vec<Vec<Option<DomainValue>>>> {
-    let Kind::Linear(lin) = &design.kind else { return None };
+) -> Result<Option<Vec<Vec<Option<DomainValue>>>>> {
+    let Kind::Linear(lin) = &design.kind else { return Ok(None) };
     let (cells, n_domains) = sets.cells();
-    let (cell_of_row, n_cells) = cells.fine?;
-    cells.regions?;
+    let Some((cell_of_row, n_cells)) = cells.fine else { return Ok(None) };
     let population_of = |i: usize| populations.map_or(0, |p| p.codes[i]);
-    let population_of_cell = cell_populations(x, cell_of_row, n_cells, &population_of)?;
-    let thresholds: Vec<f64> = population_medians.iter().map(|m| m.map_or(f64::NAN, |m| share * m.q)).collect();
+    let Some(population_of_cell) = cell_populations(x, cell_of_row, n_cells, &population_of) else {
+        return Ok(None);
+    };
     // The populations as one more set, after the sets' domains.
     let population_map: Vec<u32> =
         population_of_cell.iter().map(|&p| if p == UNSEEN { MISSING_CODE } else { p }).collect();
     // (A cell of rows in no population is in no population's domain.)
     let mut with_populations = Cells { fine: cells.fine, sets: cells.sets.clone(), regions: cells.regions };
     with_populations.sets.push((&population_map, n_domains as u32));
-    let n_populations = population_medians.len();
+    let n_populations = populations.map_or(1, Grouping::len);
+    let Some(plan) = Plan::new(lin, &with_populations, n_domains + n_populations, K) else { return Ok(None) };
+    let population_medians = population_medians()?;
+    let thresholds: Vec<f64> = population_medians.iter().map(|m| m.map_or(f64::NAN, |m| share * m.q)).collect();
     let row = |i: usize, out: &mut [f64]| {
         let p = population_of(i) as usize;
         match population_medians.get(p) {
@@ -76,15 +83,7 @@ pub(crate) fn arpr_over_cells(
             _ => false,
         }
     };
-    let (table, sums) = crate::moments::moments(
-        lin,
-        design.weights(),
-        &with_populations,
-        n_domains + n_populations,
-        K,
-        &[(0, 1)],
-        &row,
-    )?;
+    let (table, sums) = plan.run(lin, design.weights(), &with_populations, &[(0, 1)], &row);
     let table = Arc::new(table);
 
     // Per domain: its population, the threshold there and the kernel bandwidth.
@@ -121,7 +120,7 @@ pub(crate) fn arpr_over_cells(
         per_set.push(values.split_off(values.len() - sets.size(s)));
     }
     per_set.reverse();
-    Some(per_set)
+    Ok(Some(per_set))
 }
 
 /// The population of each cell's rows with a value (`UNSEEN`: none;
