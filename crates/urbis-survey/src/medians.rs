@@ -17,19 +17,17 @@ use crate::error::Result;
 use crate::estimate::{Context, Form, Outputs};
 use crate::grouping::DomainSets;
 use crate::poverty::{arpt, Median};
-use crate::quantile::{quantiles, Order, WoodruffTargets};
-use crate::sample::{bandwidth_of, QuantileRule, Sorted};
+use crate::quantile::{bandwidths, quantiles, Order, WoodruffTargets};
+use crate::sample::{QuantileRule, Sorted};
 
 /// Woodruff's and the linearised median of every domain of the context,
 /// labelled `VAR:0.5` and `VAR` (the labels of `Quantile` and `Median`).
 pub(crate) fn medians(ctx: &Context, x: &[f64], variable: &str) -> Result<Outputs> {
     let labels = labels(variable);
-    let Kind::Linear(lin) = &ctx.design.kind else {
+    // One pass needs a linearisation design and the `math` rule.
+    let (Kind::Linear(lin), QuantileRule::Math) = (&ctx.design.kind, ctx.options.qrule) else {
         return Ok(vec![(labels.0, quantiles(ctx, x, 0.5)?), (labels.1, arpt(ctx, x, 1.0))]);
     };
-    if ctx.options.qrule != QuantileRule::Math {
-        return Ok(vec![(labels.0, quantiles(ctx, x, 0.5)?), (labels.1, arpt(ctx, x, 1.0))]);
-    }
     let codes = &ctx.domains.codes;
     let (cells, _) = ctx.cells();
     let order = Order::of_domains(ctx, x);
@@ -145,7 +143,7 @@ fn both(
     let (low, high) = targets.probabilities();
     // One walk: the kernel density at convey's median (with the domain's
     // bandwidth) and the bounds' quantiles.
-    let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+    let (n, h) = bandwidths(&sums);
     let (at, mut bounds) = order.at_and_quantiles(&q_convey, &h, &sums, &[&low, &high]);
     drop(order);
     let highs = bounds.pop().expect("two lists");

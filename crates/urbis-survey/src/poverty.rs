@@ -15,8 +15,8 @@ use crate::design::{Design, Kind};
 use crate::domain::{DomainValue, LinearDomains, Spread};
 use crate::error::{Result, SurveyError};
 use crate::estimate::Context;
-use crate::quantile::{domain_samples, DomainSums, Order};
-use crate::sample::{bandwidth, bandwidth_of, convey_quantile, cumulative, density, density_weighted_x, Sorted};
+use crate::quantile::{bandwidths, domain_samples, DomainSums, Order};
+use crate::sample::{bandwidth, convey_quantile, cumulative, density, density_weighted_x, Sorted};
 use crate::statistic::GiniRule;
 
 /// A domain's sorted values with the weights of one replicate (or the full sample).
@@ -308,7 +308,7 @@ impl Median {
 fn medians(order: &Order, sums: &[DomainSums]) -> Vec<Option<Median>> {
     let totals: Vec<f64> = sums.iter().map(|s| s.cumulative.value()).collect();
     let q = order.convey_quantiles(sums, &totals, 0.5, None);
-    let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+    let (n, h) = bandwidths(sums);
     let at = order.at(&q, &h);
     (0..sums.len())
         .map(|d| (sums[d].rows > 0).then(|| Median { q: q[d], n: n[d], f: at[d].kernel / (n[d] * h[d]) }))
@@ -363,7 +363,7 @@ pub(crate) fn arpr(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         x,
         share,
         |order, sums, t| {
-            let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+            let (n, h) = bandwidths(sums);
             let at = order.at(t, &h);
             (0..sums.len())
                 .map(|d| {
@@ -641,7 +641,7 @@ pub(crate) fn rmpg(ctx: &Context, x: &[f64]) -> Vec<Option<DomainValue>> {
         x,
         share,
         |order, sums, t| {
-            let (n, h): (Vec<f64>, Vec<f64>) = sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip();
+            let (n, h) = bandwidths(sums);
             let at_threshold = order.at(t, &h);
             // The poor are the domain's first values: their median is found in the same order.
             let poor = order.convey_quantiles(sums, &order.cumulative_below(t), 0.5, Some(t));

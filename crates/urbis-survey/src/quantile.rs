@@ -14,7 +14,7 @@ use crate::domain::{DomainValue, Spread};
 use crate::error::Result;
 use crate::estimate::{smooth, Context, Form};
 use crate::grouping::Grouping;
-use crate::sample::{kernel, survey_quantile, ConveySearch, MathSearch, Neumaier, QuantileRule, Sorted};
+use crate::sample::{bandwidth_of, kernel, survey_quantile, ConveySearch, MathSearch, Neumaier, QuantileRule, Sorted};
 
 /// The rows with a value, stably sorted by it with their design weights, and
 /// the domain of each (`MISSING_CODE`: none). Each domain's rows are taken in
@@ -51,6 +51,11 @@ pub(crate) struct DomainSums {
     pub wxx: f64,
     /// Σw in extended precision (the total of the quantile rules).
     pub cumulative: Neumaier,
+}
+
+/// Each domain's weight total and kernel bandwidth, from its sums.
+pub(crate) fn bandwidths(sums: &[DomainSums]) -> (Vec<f64>, Vec<f64>) {
+    sums.iter().map(|s| bandwidth_of(s.total, s.wx, s.wxx)).unzip()
 }
 
 impl Default for DomainSums {
